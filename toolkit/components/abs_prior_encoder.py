@@ -1,0 +1,30 @@
+"""Contract of kind ``prior_encoder``: category ids (and an optional latent condition) -> frame prior."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import torch
+from torch import Tensor, nn
+
+
+class AbsPriorEncoder(nn.Module, ABC):
+    """Maps category ids [B] to the prior ``(m_p, logs_p)``, each [B, inter_channels, num_frames].
+
+    ``latent_channels`` > 0 declares a latent condition: during training it comes from
+    :meth:`latent_from_posterior`; at inference the synthesizer draws it as N(0, I) of shape
+    [B, latent_channels] from each clip's own generator. 0 means the prior takes no latent condition.
+    """
+
+    latent_channels: int = 0
+
+    @abstractmethod
+    def forward(self, category_ids: Tensor, latent: Tensor | None, num_frames: int) -> tuple[Tensor, Tensor]:
+        """Return ``(m_p, logs_p)`` for ``category_ids`` [B] and ``latent`` [B, latent_channels] or None."""
+
+    def latent_from_posterior(self, z: Tensor, m_q: Tensor) -> Tensor | None:
+        """Training-time latent condition [B, latent_channels] from the posterior; None if unused."""
+        return None
+
+    def latent_losses(self, latent: Tensor | None) -> dict[str, Tensor]:
+        """Extra generator losses on the latent condition (unweighted), e.g. ``{"latent": ...}``."""
+        return {}

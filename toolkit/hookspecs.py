@@ -1,0 +1,35 @@
+"""pluggy hook specifications: the 1:N extension points of the toolkit.
+
+Hooks are called with keyword arguments only. Implementations must not give their parameters default
+values (pluggy 1.6 and 1.7 treat such defaults differently).
+"""
+import pluggy
+
+PROJECT = "foley_toolkit"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def toolkit_register_configs(config_store):
+    """Add config presets: ``config_store`` is Hydra's ``ConfigStore``; store nodes under any group."""
+
+
+@hookspec
+def toolkit_log_scalars(step, scalars):
+    """Log training scalars: ``scalars`` maps a tag (e.g. ``loss/g/mel``) to a float, at global ``step``."""
+
+
+@hookspec
+def toolkit_log_images(step, images):
+    """Log images: ``images`` maps a tag to an HxWx3 uint8 numpy array."""
+
+
+@hookspec
+def toolkit_log_audio(step, clips, sample_rate):
+    """Log audio: ``clips`` maps a tag to a 1-D float numpy array in [-1, 1] at ``sample_rate`` Hz."""
+
+
+@hookspec
+def toolkit_register_scorers(registry):
+    """Add metrics: ``registry`` is a ``toolkit.score.scorers.ScorerRegistry``; call ``registry.add(name, fn)``."""
