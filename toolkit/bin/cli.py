@@ -10,6 +10,7 @@ from toolkit.log import setup_logging
 COMMANDS = {
     "list": ("list_components", "list every component by kind with its distribution and load status"),
     "summary": ("summary", "compose the config, build the model and print parameter counts"),
+    "obtain": ("obtain", "obtain a dataset: link/download DCASE 2023 Task 7 or synthesise the demo set"),
     "prepare": ("prepare", "validate and convert a dataset folder into manifests (Hydra app)"),
     "dump": ("dump", "cache linear spectrograms of a manifest (Hydra app)"),
     "train": ("train", "train a model (Hydra app; torchrun for several GPUs)"),
