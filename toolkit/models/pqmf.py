@@ -42,7 +42,10 @@ class PQMF(nn.Module):
         synthesis = 2 * proto * np.cos(phase - offset)
         self.register_buffer("analysis_filter", torch.from_numpy(analysis).float().unsqueeze(1), persistent=False)
         self.register_buffer("synthesis_filter", torch.from_numpy(synthesis).float().unsqueeze(0), persistent=False)
-        self.register_buffer("updown_filter", torch.eye(subbands).unsqueeze(-1), persistent=False)
+        # picks (analysis) or places (synthesis) one sample in every ``subbands``
+        updown = torch.zeros(subbands, subbands, subbands)
+        updown[range(subbands), range(subbands), 0] = 1.0
+        self.register_buffer("updown_filter", updown, persistent=False)
 
     def analysis(self, x: Tensor) -> Tensor:
         x = F.conv1d(F.pad(x, (self.taps // 2, self.taps // 2)), self.analysis_filter)

@@ -1,0 +1,144 @@
+"""Merging exported answers: validation, duplicates, MOS with t intervals and the DCASE weighted score."""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from toolkit.bin.listening_results import main
+from toolkit.errors import DataError
+from toolkit.report.listening_results import aggregate, listening_results, merge_answers, summarise
+from toolkit.report.listening_test import ANSWERS_FORMAT, KEY_FORMAT
+
+T_975_DF1 = 12.7062  # Student t quantile 0.975 with 1 degree of freedom (any t table)
+T_975_DF2 = 4.3027
+
+KEY = {
+    "format": KEY_FORMAT, "test_id": "t1",
+    "systems": {"A": {"reference": False}, "R": {"reference": True}},
+    "sets": {"sa": {"system": "A", "category": "DogBark"}, "sb": {"system": "A", "category": "Rain"},
+             "sr": {"system": "R", "category": "DogBark"}},
+    "clips": {"a1": {"set": "sa", "system": "A", "category": "DogBark", "source": "x"},
+              "a2": {"set": "sa", "system": "A", "category": "DogBark", "source": "y"},
+              "b1": {"set": "sb", "system": "A", "category": "Rain", "source": "z"},
+              "r1": {"set": "sr", "system": "R", "category": "DogBark", "source": "w"}},
+}
+
+
+def answers(listener, seed, clips, sets):
+    return {"format": ANSWERS_FORMAT, "test_id": "t1", "listener": listener, "seed": seed,
+            "clips": {k: {"quality": q, "fit": f, "played": True} for k, (q, f) in clips.items()},
+            "sets": {k: {"diversity": d} for k, d in sets.items()}}
+
+
+@pytest.fixture
+def files(tmp_path):
+    docs = {
+        "l1.json": answers("ann", 1, {"a1": (4, 7), "a2": (6, 9), "b1": (5, 5), "r1": (9, 10)},
+                           {"sa": 3, "sb": 6, "sr": 8}),
+        "l2.json": answers("bob", 2, {"a1": (5, 8), "a2": (5, 8), "b1": (7, 3)}, {"sa": 5, "sb": None}),
+    }
+    paths = []
+    for name, doc in docs.items():
+        (tmp_path / name).write_text(json.dumps(doc))
+        paths.append(tmp_path / name)
+    (tmp_path / "key.json").write_text(json.dumps(KEY))
+    return paths
+
+
+def row(rows, system, category):
+    return next(r for r in rows if r["system"] == system and r["category"] == category)
+
+
+def test_summarise_known_values():
+    two = summarise([4, 6])
+    assert two["mean"] == 5 and two["sd"] == pytest.approx(math.sqrt(2))
+    assert two["ci95"] == pytest.approx(T_975_DF1, abs=1e-4)  # t * sqrt(2) / sqrt(2)
+    three = summarise([2, 4, 9])
+    assert three["mean"] == 5 and three["ci95"] == pytest.approx(T_975_DF2 * math.sqrt(13) / math.sqrt(3), abs=1e-3)
+    assert summarise([7]) == {"n": 1, "mean": 7, "sd": None, "ci95": None}
+    assert summarise([])["mean"] is None
+    assert summarise([5, 5, 5])["ci95"] == 0
+
+
+def test_mos_per_system_and_category(files):
+    accepted, rejected = merge_answers(files, KEY)
+    assert rejected == [] and [a.listener for a in accepted] == ["ann", "bob"]
+    rows = aggregate(accepted, KEY)
+    dog = row(rows, "A", "DogBark")
+    assert dog["quality"]["n"] == 4 and dog["quality"]["mean"] == pytest.approx(5.0)  # 4, 6, 5, 5
+    assert dog["fit"]["mean"] == pytest.approx(8.0)  # 7, 9, 8, 8
+    assert dog["diversity"]["n"] == 2 and dog["diversity"]["mean"] == 4  # 3, 5
+    assert dog["diversity"]["ci95"] == pytest.approx(T_975_DF1 * math.sqrt(2) / math.sqrt(2), abs=1e-4)
+    assert dog["weighted"] == pytest.approx((2 * 5 + 2 * 8 + 4) / 5)
+    rain = row(rows, "A", "Rain")
+    assert rain["diversity"]["n"] == 1 and rain["diversity"]["ci95"] is None  # bob skipped it
+    assert rain["quality"]["mean"] == 6 and rain["fit"]["mean"] == 4
+    pooled = row(rows, "A", "all")
+    assert pooled["quality"]["n"] == 6 and pooled["quality"]["mean"] == pytest.approx(32 / 6)
+    assert pooled["diversity"]["mean"] == pytest.approx(14 / 3)
+    reference = row(rows, "R", "DogBark")
+    assert reference["reference"] is True and reference["quality"]["ci95"] is None
+    assert reference["weighted"] == pytest.approx((2 * 9 + 2 * 10 + 8) / 5)
+    assert [(r["system"], r["category"]) for r in rows] == [
+        ("A", "DogBark"), ("A", "Rain"), ("A", "all"), ("R", "DogBark"), ("R", "all")]
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda d: "{not json", "not valid JSON"),
+    (lambda d: {**d, "format": "other"}, "not a listening-test answers file"),
+    (lambda d: {**d, "test_id": "t2"}, "answers test 't2'"),
+    (lambda d: {**d, "listener": " "}, "'listener' must be"),
+    (lambda d: {**d, "seed": "1"}, "'seed' must be"),
+    (lambda d: {**d, "clips": {"a1": {"quality": 11, "fit": 2}}}, "rating 11 is not an integer"),
+    (lambda d: {**d, "clips": {"a1": {"quality": 3.5, "fit": 2}}}, "rating 3.5"),
+    (lambda d: {**d, "clips": {"a1": {"quality": True, "fit": 2}}}, "rating True"),
+    (lambda d: {**d, "clips": {"zz": {"quality": 3, "fit": 2}}}, "unknown clip id 'zz'"),
+    (lambda d: {**d, "sets": {"sa": {"diversity": 0}}}, "rating 0"),
+    (lambda d: {**d, "clips": {}, "sets": {}}, "contains no ratings"),
+])
+def test_malformed_files_are_rejected_with_reason(files, tmp_path, change, message):
+    bad = tmp_path / "bad.json"
+    changed = change(json.loads(files[1].read_text()))
+    bad.write_text(changed if isinstance(changed, str) else json.dumps(changed))
+    accepted, rejected = merge_answers([files[0], bad], KEY)
+    assert [a.listener for a in accepted] == ["ann"]
+    assert len(rejected) == 1 and rejected[0]["file"] == str(bad)
+    assert message in rejected[0]["reason"] and str(bad) in rejected[0]["reason"]
+
+
+def test_duplicate_listener_and_seed_is_rejected(files, tmp_path):
+    copy = tmp_path / "again.json"
+    copy.write_text(files[0].read_text())
+    other_seed = tmp_path / "other.json"
+    other_seed.write_text(json.dumps({**json.loads(files[0].read_text()), "seed": 9}))
+    accepted, rejected = merge_answers([files[0], copy, other_seed], KEY)
+    assert [(a.listener, a.seed) for a in accepted] == [("ann", 1), ("ann", 9)]
+    assert rejected[0]["file"] == str(copy) and f"duplicate of {files[0]}" in rejected[0]["reason"]
+
+
+def test_nothing_usable_is_an_error(tmp_path, files):
+    bad = tmp_path / "bad.json"
+    bad.write_text("[]")
+    with pytest.raises(DataError, match="none of the 1 answers file"):
+        listening_results([bad], tmp_path / "key.json", tmp_path / "out")
+
+
+def test_cli_writes_markdown_json_png(files, tmp_path, capsys):
+    assert main([*map(str, files), "--key", str(tmp_path / "key.json")]) == 0
+    out = tmp_path / "results"
+    doc = json.loads((out / "results.json").read_text())
+    assert doc["test_id"] == "t1" and len(doc["listeners"]) == 2 and doc["rejected"] == []
+    assert row(doc["rows"], "A", "DogBark")["quality"]["mean"] == pytest.approx(5.0)
+    markdown = (out / "results.md").read_text()
+    assert "| A | DogBark | 5.00 ± " in markdown and "| R (reference) | DogBark | 9.00 (n=1)" in markdown
+    assert (out / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert capsys.readouterr().out == markdown
+
+
+def test_cli_bad_key_is_one_line(tmp_path, files, capsys):
+    (tmp_path / "key.json").write_text("{}")
+    assert main([str(files[0]), "--key", str(tmp_path / "key.json")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "is not a listening-test key" in err and "\n" not in err

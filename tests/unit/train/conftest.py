@@ -1,0 +1,102 @@
+"""Fixtures of the training tests: manifests of a few real clips, their dump, and tiny configs."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from toolkit.audio import file_digest
+from toolkit.categories import category_id
+from toolkit.data.dump import dump_split
+from toolkit.data.manifest import write_manifest
+from toolkit.features import STFTSettings
+from toolkit.hookspecs import hookimpl
+
+CLIP_SAMPLES = 88200
+#: (category folder, clip) pairs: a handful of real clips, several categories.
+TRAIN_CLIPS = [("DogBark", "0001"), ("GunShot", "0002"), ("Footstep", "0001"), ("Rain", "0001")]
+VALID_CLIPS = [("Keyboard", "0001"), ("Sneeze_Cough", "0001")]
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def manifest_entries(realclips: Path, clips) -> list[dict]:
+    entries = []
+    for category, stem in clips:
+        path = (realclips / category / f"{stem}.wav").resolve()
+        entries.append({
+            "path": str(path), "category": category, "category_id": category_id(category),
+            "duration": 4.0, "sample_rate": 22050, "sha256": file_digest(path),
+        })
+    return entries
+
+
+@pytest.fixture(scope="session")
+def data_dir(realclips, tmp_path_factory) -> Path:
+    """``manifests/{train,valid}.jsonl`` and their dump under ``dump/`` (shared by the tests: read only)."""
+    root = tmp_path_factory.mktemp("data")
+    for split, clips in (("train", TRAIN_CLIPS), ("valid", VALID_CLIPS)):
+        manifest = root / "manifests" / f"{split}.jsonl"
+        write_manifest(manifest, manifest_entries(realclips, clips))
+        dump_split(manifest, root / "dump" / split, STFTSettings(), CLIP_SAMPLES, 0.95)
+    return root
+
+
+def data_overrides(root: Path) -> list[str]:
+    return [
+        f"++data.train_manifest={root / 'manifests' / 'train.jsonl'}",
+        f"++data.valid_manifest={root / 'manifests' / 'valid.jsonl'}",
+        f"++data.dump_dir={root / 'dump'}",
+    ]
+
+
+#: A fast loop for tests: CPU, no workers, no validation or checkpoints unless a test asks for them.
+TRAIN_OVERRIDES = [
+    "model.segment_size=1024", "train.batch_size=2", "train.num_workers=0", "train.device=cpu", "train.log_interval=1",
+    "train.valid_interval=1000000", "train.checkpoint_interval=1000000", "train.valid_audio=false",
+]
+
+
+@pytest.fixture
+def tiny_config(data_dir, tmp_path):
+    """``tiny_config(*overrides)``: the tiny VIFS config training on the test clips into ``tmp_path/exp``."""
+    from toolkit.models.presets import compose_tiny
+
+    def compose(*overrides: str, exp_dir: Path | None = None):
+        exp = exp_dir or tmp_path / "exp"
+        return compose_tiny(data_overrides(data_dir) + TRAIN_OVERRIDES + [f"exp_dir={exp}", *overrides])
+
+    return compose
+
+
+class ScalarRecorder:
+    """A logger plugin (the same hooks TensorBoard implements) that keeps every logged scalar."""
+
+    def __init__(self):
+        self.scalars: dict[int, dict[str, float]] = {}
+
+    @hookimpl
+    def toolkit_log_scalars(self, step, scalars):
+        self.scalars.setdefault(step, {}).update(scalars)
+
+    def series(self, tag: str) -> dict[int, float]:
+        return {step: values[tag] for step, values in sorted(self.scalars.items()) if tag in values}
+
+
+@pytest.fixture
+def recorder():
+    """A :class:`ScalarRecorder` registered with the plugin manager for the duration of a test."""
+    from toolkit.plugins import get_plugin_manager
+
+    plugin = ScalarRecorder()
+    manager = get_plugin_manager()
+    manager.register(plugin)
+    yield plugin
+    manager.unregister(plugin)

@@ -1,0 +1,111 @@
+"""The training loop: exact resume, the non-finite guard, logging, precision, and overfitting real clips."""
+from __future__ import annotations
+
+import logging
+import shutil
+
+import pytest
+import torch
+
+from toolkit.data.manifest import read_manifest, write_manifest
+from toolkit.errors import ConfigError
+from toolkit.train.nonfinite import TrainingDiverged
+from toolkit.train.precision import Precision
+from toolkit.train.trainer import Trainer
+
+
+def _params(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {name: tensor.detach().clone() for name, tensor in module.state_dict().items()}
+
+
+def test_resumed_run_equals_an_uninterrupted_one(tiny_config, recorder, tmp_path):
+    common = ("train.valid_interval=2", "train.checkpoint_interval=2")
+    straight = Trainer(tiny_config("train.max_steps=5", *common, exp_dir=tmp_path / "a"))
+    straight.fit()
+    reference = recorder.series("loss/g/total")
+    recorder.scalars.clear()
+
+    Trainer(tiny_config("train.max_steps=3", *common, exp_dir=tmp_path / "b")).fit()  # stops mid-epoch 1
+    resumed = Trainer(tiny_config("train.max_steps=5", *common, exp_dir=tmp_path / "b"))
+    assert (resumed.step, resumed.epoch, resumed.batch_in_epoch) == (3, 1, 1)
+    resumed.fit()
+
+    assert (resumed.step, resumed.epoch) == (straight.step, straight.epoch) == (5, 2)
+    for module in ("generator", "discriminator"):
+        expected, got = _params(getattr(straight, module)), _params(getattr(resumed, module))
+        assert all(torch.equal(expected[name], got[name]) for name in expected), module
+    after_resume = recorder.series("loss/g/total")
+    assert sorted(after_resume) == [4, 5]
+    assert all(after_resume[step] == reference[step] for step in (4, 5))
+    assert resumed.sched_g.get_last_lr() == straight.sched_g.get_last_lr()
+
+
+def test_resuming_with_another_model_is_a_config_error(tiny_config, tmp_path):
+    Trainer(tiny_config("train.max_steps=1")).fit()
+    with pytest.raises(ConfigError, match="different model config"):
+        Trainer(tiny_config("train.max_steps=2", "model.optim.learning_rate=1e-3"))
+
+
+def _poisoned_dump(data_dir, tmp_path, poisoned: int) -> str:
+    """A copy of the train dump whose first ``poisoned`` features are NaN."""
+    dump = tmp_path / "dump"
+    shutil.copytree(data_dir / "dump", dump)
+    entries = read_manifest(dump / "train" / "manifest.jsonl", required=())
+    for entry in entries:
+        entry["feature_path"] = str(dump / "train" / "features" / entry["feature_path"].rsplit("/", 1)[1])
+    for entry in entries[:poisoned]:
+        torch.save(torch.full((513, 344), float("nan")), entry["feature_path"])
+    write_manifest(dump / "train" / "manifest.jsonl", entries)
+    return f"++data.dump_dir={dump}"
+
+
+def test_a_nonfinite_step_is_skipped_and_counted(tiny_config, data_dir, recorder, tmp_path):
+    override = _poisoned_dump(data_dir, tmp_path, poisoned=1)
+    trainer = Trainer(tiny_config("train.max_steps=4", "train.batch_size=1", override))
+    trainer.fit()
+    assert trainer.guard.total == 1 and trainer.step == 4
+    assert all(torch.isfinite(t).all() for t in trainer.generator.state_dict().values())
+    assert recorder.series("nonfinite_steps")[4] == 1.0
+    assert (tmp_path / "exp" / "checkpoints" / "last.pt").is_file()
+
+
+def test_too_many_nonfinite_steps_stop_without_a_checkpoint(tiny_config, data_dir, tmp_path):
+    override = _poisoned_dump(data_dir, tmp_path, poisoned=4)
+    trainer = Trainer(tiny_config("train.max_steps=10", "train.max_nonfinite_steps=3", override))
+    before = _params(trainer.generator)
+    with pytest.raises(TrainingDiverged, match="3 consecutive steps had a non-finite loss"):
+        trainer.fit()
+    assert all(torch.equal(before[name], tensor) for name, tensor in trainer.generator.state_dict().items())
+    assert not (tmp_path / "exp" / "checkpoints").exists()
+
+
+def test_logs_reach_tensorboard(tiny_config, tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    Trainer(tiny_config("train.max_steps=2", "train.valid_interval=2", "train.valid_audio=true")).fit()
+    events = EventAccumulator(str(tmp_path / "exp" / "tensorboard"), size_guidance={"audio": 0, "images": 0}).Reload()
+    tags = events.Tags()
+    assert {"loss/d/total", "loss/g/mel", "loss/g/kl", "loss/g/latent_latent", "lr/g", "grad_norm/g",
+            "speed/steps_per_second", "valid/mel"} <= set(tags["scalars"])
+    assert [e.step for e in events.Scalars("loss/g/mel")] == [1, 2]
+    assert {"mel/valid_real", "mel/generated_DogBark"} <= set(tags["images"])
+    assert len(tags["audio"]) == 7
+
+
+def test_mixed_precision_on_cpu_falls_back_to_fp32(caplog):
+    with caplog.at_level(logging.WARNING):
+        precision = Precision("bf16", torch.device("cpu"))
+    assert precision.name == "fp32" and precision.dtype is None
+    assert "needs a GPU" in caplog.text
+    assert not precision.grad_scaler().is_enabled()
+    with pytest.raises(ConfigError, match="train.precision"):
+        Precision("fp8", torch.device("cpu"))
+
+
+@pytest.mark.slow
+def test_overfits_a_handful_of_real_clips(tiny_config, recorder):
+    trainer = Trainer(tiny_config("train.max_steps=80", "model.segment_size=2048", "model.optim.learning_rate=1e-3"))
+    trainer.fit()
+    mel = list(recorder.series("loss/g/mel").values())
+    first, last = sum(mel[:10]) / 10, sum(mel[-10:]) / 10
+    assert last <= 0.7 * first, f"mel loss fell only from {first:.3f} to {last:.3f}"

@@ -1,0 +1,34 @@
+"""``toolkit report EXP_DIR``: write the static HTML report (scores, curves, clip gallery) of an experiment."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from toolkit.bin.app import user_errors
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="toolkit report", description=__doc__)
+    p.add_argument("exp_dir", type=Path, help="experiment folder exp/<tag>")
+    p.add_argument("--out", type=Path, help="output folder (default EXP_DIR/report)")
+    p.add_argument("--real", type=Path, help="real clips in DCASE layout (default: the config's data.valid_manifest)")
+    p.add_argument("--clips", type=int, default=3, help="clips per category and column (default 3)")
+    return p
+
+
+@user_errors
+def main(argv: list[str] | None = None) -> int:
+    from toolkit.report.gallery import write_report
+
+    args = parser().parse_args(argv)
+    index = write_report(args.exp_dir, args.out, args.real, args.clips)
+    print(index)
+    return 0
+
+
+if __name__ == "__main__":
+    from toolkit.log import setup_logging
+
+    setup_logging()
+    sys.exit(main())

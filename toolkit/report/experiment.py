@@ -1,0 +1,208 @@
+"""Read what an experiment folder holds (tolerantly): config, TensorBoard scalars, generations and scores.
+
+Every part is optional; what is absent or unreadable is recorded in :attr:`Experiment.missing` so the
+report can say so instead of failing.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from toolkit.categories import CATEGORIES, category_id, is_category
+from toolkit.data.manifest import read_manifest
+from toolkit.errors import DataError
+from toolkit.report.media import category_folders, wav_files
+
+#: tag (prefixed by its run folder when there are several runs) -> [(step, value), ...]
+Scalars = dict[str, list[tuple[int, float]]]
+
+
+@dataclass
+class Generation:
+    """One ``gen_<checkpoint>_<hash>/`` folder: its clips per category, manifest rows and scores."""
+
+    name: str
+    path: Path
+    clips: dict[str, list[Path]] = field(default_factory=dict)
+    manifest: dict[tuple[int, str], dict] = field(default_factory=dict)
+    metrics: dict[str, dict[str, float]] = field(default_factory=dict)
+    summary: dict[str, float] = field(default_factory=dict)
+    score_png: Path | None = None
+
+    def describe(self, clip: Path) -> dict:
+        """The manifest row of a clip (matched by category and file name), or an empty dict."""
+        return self.manifest.get((category_id(clip.parent.name), clip.name), {})
+
+
+@dataclass
+class Experiment:
+    path: Path
+    config: dict | None = None
+    config_text: str = ""
+    scalars: Scalars = field(default_factory=dict)
+    checkpoints: list[Path] = field(default_factory=list)
+    generations: list[Generation] = field(default_factory=list)
+    ensemble_text: str = ""
+    real: dict[str, list[Path]] = field(default_factory=dict)
+    real_source: str = ""
+    missing: list[str] = field(default_factory=list)
+
+
+def read_config(exp: Experiment) -> None:
+    path = exp.path / "config.yaml"
+    if not path.is_file():
+        exp.missing.append(f"{path.name}: not found (the resolved config is written by the train stage)")
+        return
+    exp.config_text = path.read_text(encoding="utf-8")
+    try:
+        config = yaml.safe_load(exp.config_text)
+    except yaml.YAMLError as exc:
+        exp.missing.append(f"{path.name}: not valid YAML ({exc.__class__.__name__})")
+        return
+    exp.config = config if isinstance(config, dict) else None
+
+
+def read_scalars(folder: Path) -> Scalars:
+    """All scalar series of the TensorBoard event files under ``folder`` (``run/tag`` when several runs)."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    runs = sorted({p.parent for p in folder.rglob("events.out.tfevents*")})
+    series: Scalars = {}
+    for run in runs:
+        accumulator = EventAccumulator(str(run), size_guidance={"scalars": 0})
+        accumulator.Reload()
+        prefix = "" if len(runs) == 1 else f"{run.relative_to(folder).as_posix()}/"
+        for tag in accumulator.Tags().get("scalars", []):
+            points = {e.step: e.value for e in accumulator.Scalars(tag)}
+            series[prefix + tag] = sorted(points.items())
+    return series
+
+
+def _leaves(node, path=()):
+    if isinstance(node, dict):
+        for name, child in node.items():
+            yield from _leaves(child, (*path, str(name)))
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            yield from _leaves(child, (*path, str(index)))
+    elif isinstance(node, (int, float)) and not isinstance(node, bool) and math.isfinite(node):
+        yield path, float(node)
+
+
+def score_metrics(document) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+    """Per-category numeric fields of a score.json, read generically, and the other numeric fields.
+
+    Every numeric leaf whose path names a category becomes ``metrics[Category][name]``. The name is the
+    path without the category; for fields nested below the category (``per_category.dog_bark.fad``) the
+    path parts above it are dropped when all such fields share them, so the name is just ``fad``.
+    """
+    per_category, summary = [], {}
+    for path, value in _leaves(document):
+        where = next((i for i, part in enumerate(path) if is_category(part)), None)
+        if where is None:
+            summary[".".join(path)] = value
+        else:
+            per_category.append((path[:where], CATEGORIES[category_id(path[where])], path[where + 1:], value))
+    nested = {prefix for prefix, _, rest, _ in per_category if rest}
+    drop = len(next(iter(nested))) if len(nested) == 1 else 0
+    metrics: dict[str, dict[str, float]] = {}
+    for prefix, category, rest, value in per_category:
+        name = ".".join((*prefix[drop:], *rest)) if rest else ".".join(prefix) or "value"
+        metrics.setdefault(category, {})[name] = value
+    return metrics, summary
+
+
+def read_generation(path: Path, exp: Experiment) -> Generation:
+    gen = Generation(path.name, path)
+    folders = category_folders(path)
+    if not folders:
+        exp.missing.append(f"{path.name}: no audio/<Category>/ or generated_audio/<category>/ folders")
+    gen.clips = {category: wav_files(folder) for category, folder in folders.items()}
+    manifest = path / "manifest.jsonl"
+    if manifest.is_file():
+        try:
+            for row in read_manifest(manifest, required=("category", "path")):
+                if is_category(str(row["category"])):
+                    gen.manifest[(category_id(str(row["category"])), Path(row["path"]).name)] = row
+        except DataError as exc:
+            exp.missing.append(f"{path.name}: {exc}")
+    else:
+        exp.missing.append(f"{path.name}/manifest.jsonl: not found (no seeds or noise scales shown)")
+    score = path / "score" / "score.json"
+    if score.is_file():
+        try:
+            gen.metrics, gen.summary = score_metrics(json.loads(score.read_text(encoding="utf-8")))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            exp.missing.append(f"{path.name}/score/score.json: not valid JSON ({exc})")
+    else:
+        exp.missing.append(f"{path.name}/score/score.json: not found (run the score stage)")
+    gen.score_png = path / "score" / "score.png" if (path / "score" / "score.png").is_file() else None
+    return gen
+
+
+def _manifest_path(value: str, exp_dir: Path) -> Path | None:
+    candidate = Path(value)
+    if candidate.is_absolute():
+        return candidate if candidate.is_file() else None
+    for base in (Path.cwd(), *exp_dir.resolve().parents):
+        if (base / candidate).is_file():
+            return base / candidate
+    return None
+
+
+def read_real_clips(exp: Experiment, real_dir: Path | None, count: int) -> None:
+    """Real clips per category from ``--real DIR`` or the config's ``data.valid_manifest``."""
+    if real_dir is not None:
+        folders = category_folders(real_dir)
+        if not folders:
+            raise DataError(f"--real {real_dir}: no category folders (expected DogBark/ or dog_bark/)")
+        exp.real = {category: wav_files(folder)[:count] for category, folder in folders.items()}
+        exp.real_source = str(real_dir)
+        return
+    data = (exp.config or {}).get("data") or {}
+    value = data.get("valid_manifest") if isinstance(data, dict) else None
+    if not value:
+        exp.missing.append("real clips: no data.valid_manifest in config.yaml; pass --real DIR")
+        return
+    manifest = _manifest_path(str(value), exp.path)
+    if manifest is None:
+        exp.missing.append(f"real clips: manifest {value} not found; pass --real DIR")
+        return
+    rows = read_manifest(manifest, required=("path", "category"))
+    for row in sorted(rows, key=lambda r: str(r["path"])):
+        clip = Path(row["path"]) if Path(row["path"]).is_absolute() else manifest.parent / row["path"]
+        if not is_category(str(row["category"])) or not clip.is_file():
+            continue
+        clips = exp.real.setdefault(CATEGORIES[category_id(str(row["category"]))], [])
+        if len(clips) < count:
+            clips.append(clip)
+    exp.real_source = str(manifest)
+
+
+def read_experiment(path: Path, real_dir: Path | None = None, real_count: int = 3) -> Experiment:
+    """Everything the report shows about ``exp/<tag>``; raises only when the folder itself is missing."""
+    if not path.is_dir():
+        raise DataError(f"experiment folder {path} does not exist; pass exp/<tag> of a recipe run")
+    exp = Experiment(path)
+    read_config(exp)
+    board = path / "tensorboard"
+    if board.is_dir():
+        exp.scalars = read_scalars(board)
+    if not exp.scalars:
+        exp.missing.append("tensorboard/: no scalar events (no training curves)")
+    exp.checkpoints = sorted((path / "checkpoints").glob("*.pt")) if (path / "checkpoints").is_dir() else []
+    if not exp.checkpoints:
+        exp.missing.append("checkpoints/: no *.pt files")
+    exp.generations = [read_generation(p, exp) for p in sorted(path.glob("gen_*")) if p.is_dir()]
+    if not exp.generations:
+        exp.missing.append("gen_*/: no generated audio (run the generate stage)")
+    ensemble = path / "select" / "ensemble.yaml"
+    if ensemble.is_file():
+        exp.ensemble_text = ensemble.read_text(encoding="utf-8")
+    read_real_clips(exp, real_dir, real_count)
+    return exp
+

@@ -1,0 +1,263 @@
+"""Merge exported listening-test answers and compute mean opinion scores with 95 % confidence intervals.
+
+Per system and category (and pooled over categories as ``all``): MOS of audio quality and category fit
+(per-clip ratings) and of diversity (per-set ratings), each with mean ± t(0.975, n-1)·s/√n (no interval
+when n < 2), and the DCASE 2023 weighted score (2·quality + 2·fit + diversity) / 5 of the three means.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from matplotlib.figure import Figure
+from scipy import stats
+
+from toolkit.categories import CATEGORIES
+from toolkit.errors import DataError
+from toolkit.fileio import atomic_write_text
+from toolkit.report.html import save_figure
+from toolkit.report.listening_test import ANSWERS_FORMAT, KEY_FORMAT, SCALE
+from toolkit.report.order import MAX_SEED
+
+logger = logging.getLogger(__name__)
+
+RESULTS_FORMAT = "foley-listening-results/1"
+CRITERIA = ("quality", "fit", "diversity")
+WEIGHTS = {"quality": 2, "fit": 2, "diversity": 1}
+ALL = "all"
+
+
+@dataclass
+class Answers:
+    """One listener's accepted answers: clip id -> {quality, fit}, set id -> diversity (None = not rated)."""
+
+    path: Path
+    listener: str
+    seed: int
+    clips: dict[str, dict[str, int | None]] = field(default_factory=dict)
+    sets: dict[str, int | None] = field(default_factory=dict)
+
+    def count(self) -> int:
+        rated = sum(v is not None for clip in self.clips.values() for v in clip.values())
+        return rated + sum(v is not None for v in self.sets.values())
+
+
+def _load_json(path: Path, what: str):
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(f"{what} {path} does not exist") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"{what} {path} is not valid JSON ({exc})") from None
+
+
+def load_key(path: Path) -> dict:
+    """The key written by ``toolkit listening-test`` (item id -> system, category, source)."""
+    key = _load_json(path, "key file")
+    if not isinstance(key, dict) or key.get("format") != KEY_FORMAT:
+        raise DataError(f"key file {path} is not a listening-test key ('format' must be '{KEY_FORMAT}')")
+    for name in ("test_id", "sets", "clips", "systems"):
+        if name not in key:
+            raise DataError(f"key file {path}: missing key '{name}'")
+    return key
+
+
+def _rating(value, where: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not SCALE[0] <= value <= SCALE[1]:
+        raise DataError(f"{where}: rating {value!r} is not an integer from {SCALE[0]} to {SCALE[1]}")
+    return value
+
+
+def read_answers(path: Path, key: dict) -> Answers:
+    """Validate one exported answers file against the key; any problem is one DataError naming the file."""
+    doc = _load_json(path, "answers file")
+    if not isinstance(doc, dict) or doc.get("format") != ANSWERS_FORMAT:
+        raise DataError(f"{path} is not a listening-test answers file ('format' must be '{ANSWERS_FORMAT}')")
+    if doc.get("test_id") != key["test_id"]:
+        raise DataError(
+            f"{path} answers test {doc.get('test_id')!r}, but the key is for test {key['test_id']!r}; "
+            "pass the key.json written with this test"
+        )
+    listener, seed = doc.get("listener"), doc.get("seed")
+    if not isinstance(listener, str) or not listener.strip():
+        raise DataError(f"{path}: 'listener' must be a non-empty string")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise DataError(f"{path}: 'seed' must be an integer from 0 to {MAX_SEED}")
+    clips, sets = doc.get("clips"), doc.get("sets")
+    if not isinstance(clips, dict) or not isinstance(sets, dict):
+        raise DataError(f"{path}: 'clips' and 'sets' must be objects")
+    answers = Answers(Path(path), listener.strip(), seed)
+    for clip_id, entry in clips.items():
+        if clip_id not in key["clips"]:
+            raise DataError(f"{path}: unknown clip id {clip_id!r} (not in the key)")
+        if not isinstance(entry, dict):
+            raise DataError(f"{path}: clip {clip_id!r} must be an object")
+        answers.clips[clip_id] = {c: _rating(entry.get(c), f"{path}: clip {clip_id} {c}") for c in ("quality", "fit")}
+    for set_id, entry in sets.items():
+        if set_id not in key["sets"]:
+            raise DataError(f"{path}: unknown set id {set_id!r} (not in the key)")
+        if not isinstance(entry, dict):
+            raise DataError(f"{path}: set {set_id!r} must be an object")
+        answers.sets[set_id] = _rating(entry.get("diversity"), f"{path}: set {set_id} diversity")
+    if answers.count() == 0:
+        raise DataError(f"{path}: contains no ratings")
+    return answers
+
+
+def merge_answers(paths: list[Path], key: dict) -> tuple[list[Answers], list[dict]]:
+    """Accepted answers and ``[{file, reason}]`` for rejected files (malformed, or a repeated listener+seed)."""
+    accepted: list[Answers] = []
+    rejected: list[dict] = []
+    seen: dict[tuple[str, int], Path] = {}
+    total = 2 * len(key["clips"]) + len(key["sets"])
+    for path in paths:
+        try:
+            answers = read_answers(Path(path), key)
+        except DataError as exc:
+            rejected.append({"file": str(path), "reason": str(exc)})
+            logger.warning("rejected %s", exc)
+            continue
+        ident = (answers.listener, answers.seed)
+        if ident in seen:
+            reason = (f"{path}: duplicate of {seen[ident]} (same listener id {answers.listener!r} and seed "
+                      f"{answers.seed}); keep one of them")
+            rejected.append({"file": str(path), "reason": reason})
+            logger.warning("rejected %s", reason)
+            continue
+        seen[ident] = Path(path)
+        if answers.count() < total:
+            logger.warning("%s: %d of %d ratings missing; using the given ones", path, total - answers.count(), total)
+        accepted.append(answers)
+    return accepted, rejected
+
+
+def summarise(values: list[int]) -> dict:
+    """n, mean, sample standard deviation and the 95 % t interval half-width (None when n < 2)."""
+    n = len(values)
+    if n == 0:
+        return {"n": 0, "mean": None, "sd": None, "ci95": None}
+    mean = sum(values) / n
+    if n < 2:
+        return {"n": n, "mean": mean, "sd": None, "ci95": None}
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+    return {"n": n, "mean": mean, "sd": sd, "ci95": float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)}
+
+
+def weighted_score(means: dict) -> float | None:
+    """DCASE 2023 weighted score (2·quality + 2·fit + diversity) / 5; None when a criterion has no rating."""
+    if any(means.get(c) is None for c in CRITERIA):
+        return None
+    return sum(WEIGHTS[c] * means[c] for c in CRITERIA) / sum(WEIGHTS.values())
+
+
+def aggregate(accepted: list[Answers], key: dict) -> list[dict]:
+    """One row per system and category (category order of the task, then ``all``) with the three MOS."""
+    ratings: dict[tuple[str, str], dict[str, list[int]]] = {}
+
+    def add(system: str, category: str, criterion: str, value: int | None) -> None:
+        if value is None:
+            return
+        for cat in (category, ALL):
+            ratings.setdefault((system, cat), {c: [] for c in CRITERIA})[criterion].append(value)
+
+    for answers in accepted:
+        for clip_id, entry in answers.clips.items():
+            item = key["clips"][clip_id]
+            for criterion in ("quality", "fit"):
+                add(item["system"], item["category"], criterion, entry[criterion])
+        for set_id, value in answers.sets.items():
+            item = key["sets"][set_id]
+            add(item["system"], item["category"], "diversity", value)
+    category_rank = {name: i for i, name in enumerate((*CATEGORIES, ALL))}
+    system_rank = {name: i for i, name in enumerate(key["systems"])}
+    rows = []
+    for (system, category), values in sorted(
+        ratings.items(), key=lambda kv: (system_rank.get(kv[0][0], len(system_rank)), kv[0][0],
+                                         category_rank.get(kv[0][1], len(category_rank)))
+    ):
+        row = {"system": system, "category": category,
+               "reference": bool(key["systems"].get(system, {}).get("reference", False))}
+        row.update({c: summarise(values[c]) for c in CRITERIA})
+        row["weighted"] = weighted_score({c: row[c]["mean"] for c in CRITERIA})
+        rows.append(row)
+    return rows
+
+
+def _cell(summary: dict) -> str:
+    if summary["mean"] is None:
+        return "–"
+    interval = f" ± {summary['ci95']:.2f}" if summary["ci95"] is not None else ""
+    return f"{summary['mean']:.2f}{interval} (n={summary['n']})"
+
+
+def results_markdown(results: dict) -> str:
+    lines = [
+        f"# Listening test {results['test_id']}", "",
+        f"Accepted answer files: {len(results['listeners'])}; rejected: {len(results['rejected'])}.",
+        "MOS on the 1–10 scale with 95 % t confidence intervals; weighted = (2·quality + 2·fit + diversity) / 5.",
+        "", "| System | Category | Quality | Fit | Diversity | Weighted |", "|---|---|---|---|---|---|",
+    ]
+    for row in results["rows"]:
+        name = row["system"] + (" (reference)" if row["reference"] else "")
+        weighted = "–" if row["weighted"] is None else f"{row['weighted']:.2f}"
+        lines.append(f"| {name} | {row['category']} | {_cell(row['quality'])} | {_cell(row['fit'])} | "
+                     f"{_cell(row['diversity'])} | {weighted} |")
+    if results["rejected"]:
+        lines += ["", "## Rejected files", ""] + [f"- {item['reason']}" for item in results["rejected"]]
+    return "\n".join(lines) + "\n"
+
+
+def results_figure(results: dict) -> Figure:
+    """Four panels (quality, fit, diversity with 95 % intervals; weighted score): bars per system per category."""
+    rows = results["rows"]
+    systems = list(dict.fromkeys(r["system"] for r in rows))
+    categories = list(dict.fromkeys(r["category"] for r in rows))
+    by_key = {(r["system"], r["category"]): r for r in rows}
+    figure = Figure(figsize=(max(6.0, 1.2 * len(categories) * max(1, len(systems)) / 2 + 3), 9))
+    width = 0.8 / max(1, len(systems))
+    for index, panel in enumerate((*CRITERIA, "weighted")):
+        axes = figure.add_subplot(4, 1, index + 1)
+        for s, system in enumerate(systems):
+            heights, errors = [], []
+            for category in categories:
+                row = by_key.get((system, category))
+                value = None if row is None else (row["weighted"] if panel == "weighted" else row[panel]["mean"])
+                error = None if row is None or panel == "weighted" else row[panel]["ci95"]
+                heights.append(math.nan if value is None else value)
+                errors.append(0.0 if error is None else error)
+            positions = [c + (s - (len(systems) - 1) / 2) * width for c in range(len(categories))]
+            axes.bar(positions, heights, width, yerr=errors, capsize=2, label=system)
+        axes.set_ylim(0, SCALE[1] + 0.5)
+        axes.set_ylabel(panel, fontsize=8)
+        axes.set_xticks(range(len(categories)), categories if index == 3 else [""] * len(categories),
+                        fontsize=7, rotation=20)
+        axes.tick_params(axis="y", labelsize=7)
+        if index == 0:
+            axes.legend(fontsize=7, ncols=min(4, len(systems)), loc="upper right")
+    figure.suptitle(f"Listening test {results['test_id']}: MOS (95 % CI) and weighted score", fontsize=9)
+    return figure
+
+
+def listening_results(paths: list[Path], key_path: Path, out: Path) -> dict:
+    """Merge answers, write ``results.{md,json,png}`` under ``out``; returns the results document."""
+    key = load_key(key_path)
+    accepted, rejected = merge_answers(paths, key)
+    if not accepted:
+        raise DataError(f"none of the {len(paths)} answers file(s) could be used (see the messages above)")
+    results = {
+        "format": RESULTS_FORMAT, "test_id": key["test_id"],
+        "weights": WEIGHTS, "confidence": 0.95,
+        "listeners": [{"file": str(a.path), "listener": a.listener, "seed": a.seed} for a in accepted],
+        "rejected": rejected,
+        "rows": aggregate(accepted, key),
+    }
+    atomic_write_text(out / "results.json", json.dumps(results, indent=2, sort_keys=True) + "\n")
+    atomic_write_text(out / "results.md", results_markdown(results))
+    save_figure(results_figure(results), out / "results.png")
+    logger.info("%d listener(s), %d rejected file(s) -> %s", len(accepted), len(rejected), out)
+    return results

@@ -1,0 +1,78 @@
+"""Clips for the pages: finding category folders in either DCASE layout, copying clips, mel images."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import torch
+from matplotlib.figure import Figure
+
+from toolkit.categories import CATEGORIES, category_id, is_category
+from toolkit.errors import DataError
+from toolkit.features import STFTSettings, mel_spectrogram
+from toolkit.fileio import atomic_write_bytes
+from toolkit.report.html import save_figure
+
+#: sub-folders that hold the category folders of a generation (baseline layout first).
+LAYOUT_FOLDERS = ("audio", "generated_audio", "synthesized")
+
+
+def category_folders(root: Path) -> dict[str, Path]:
+    """CamelCase category -> folder, for ``root/<Category>/`` or ``root/{audio,generated_audio}/<category>/``.
+
+    Folder names are matched case- and underscore-insensitively (``DogBark`` and ``dog_bark`` agree);
+    the first layout that has any category folder wins.
+    """
+    for base in (root, *(root / name for name in LAYOUT_FOLDERS)):
+        if not base.is_dir():
+            continue
+        found = {
+            CATEGORIES[category_id(child.name)]: child
+            for child in sorted(base.iterdir())
+            if child.is_dir() and is_category(child.name)
+        }
+        if found:
+            return found
+    return {}
+
+
+def wav_files(folder: Path) -> list[Path]:
+    """The ``.wav`` files of a folder, sorted by name."""
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".wav")
+
+
+def copy_file(source: Path, target: Path) -> None:
+    """Copy a clip or image next to a page (atomically; skipped when an identical copy is already there)."""
+    data = source.read_bytes()
+    if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
+        return
+    atomic_write_bytes(target, data)
+
+
+def load_mono(path: Path) -> tuple[np.ndarray, int]:
+    """Samples (mono float32) and rate of an audio file; an unreadable file is one clear error."""
+    try:
+        audio, rate = sf.read(str(path), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        raise DataError(f"cannot read audio file {path}: {exc}; replace or remove it") from None
+    return audio.mean(axis=1), rate
+
+
+def write_mel_png(source: Path, target: Path, title: str = "") -> None:
+    """Render the log-mel spectrogram of ``source`` (toolkit.features settings at its own rate) as PNG."""
+    audio, rate = load_mono(source)
+    settings = STFTSettings(sample_rate=rate)
+    if audio.size < settings.n_fft:
+        audio = np.pad(audio, (0, settings.n_fft - audio.size))
+    mel = mel_spectrogram(torch.from_numpy(audio)[None], settings)[0].numpy()
+    figure = Figure(figsize=(3.2, 1.6))
+    axes = figure.add_subplot()
+    seconds = audio.size / rate
+    axes.imshow(mel, origin="lower", aspect="auto", cmap="magma", extent=(0, seconds, 0, settings.n_mels))
+    axes.set_xlabel("time (s)", fontsize=7)
+    axes.set_ylabel("mel bin", fontsize=7)
+    axes.tick_params(labelsize=6)
+    if title:
+        axes.set_title(title, fontsize=7)
+    save_figure(figure, target, dpi=80)

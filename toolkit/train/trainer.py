@@ -1,0 +1,412 @@
+"""The GAN training loop of VITS/VIFS: a discriminator step then a generator step per batch.
+
+Per batch (VIFS_SPEC §10, without the reference's bugs): the generator decodes a random window of the
+posterior; the augmentation (PhaseAug) transforms the full-rate real and fake windows alike, the
+discriminator step sees the fake detached, the generator step a new draw; the generator loss is
+adv + fm + mel + kl + latent, weighted by ``model.loss``; AdamW for both, ExponentialLR per epoch and
+gradient value clipping on the generator. Checkpoints, resume, DDP, mixed precision and the logger hooks
+are handled here too; rank 0 alone writes.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import torch
+from omegaconf import DictConfig, OmegaConf
+from torch import Tensor, nn
+from torch.nn.parallel import DistributedDataParallel
+from tqdm import tqdm
+
+from toolkit.categories import CATEGORIES
+from toolkit.data.dataset import DEFAULT_PEAK, EpochLoader, SpectrogramDataset
+from toolkit.data.dump import dump_manifest_path, stft_settings
+from toolkit.errors import ConfigError
+from toolkit.features import mel_spectrogram, spec_to_mel
+from toolkit.fileio import atomic_write_text
+from toolkit.models import losses
+from toolkit.models.builder import build_augmentation, build_discriminator, build_generator
+from toolkit.models.commons import slice_segments
+from toolkit.plugins import get_plugin_manager
+from toolkit.train.checkpoint import CheckpointManager, saved_config
+from toolkit.train.distributed import DistributedContext
+from toolkit.train.images import mel_image
+from toolkit.train.nonfinite import NonFiniteGuard
+from toolkit.train.precision import Precision
+from toolkit.train.rng import capture_rng, restore_rng
+from toolkit.train.tensorboard_logger import TensorBoardLogger
+
+logger = logging.getLogger(__name__)
+
+
+def _set_requires_grad(module: nn.Module, flag: bool) -> None:
+    for parameter in module.parameters():
+        parameter.requires_grad_(flag)
+
+
+def _grad_norm(module: nn.Module) -> Tensor:
+    grads = [p.grad for p in module.parameters() if p.grad is not None]
+    return torch.nn.utils.get_total_norm(grads) if grads else torch.zeros(())
+
+
+class Trainer:
+    """Builds the models, data, optimisers and logger from a composed config and trains them (:meth:`fit`)."""
+
+    def __init__(self, cfg: DictConfig, context: DistributedContext | None = None):
+        # a plain resolved copy: safe to hand to workers, DDP ranks and config.yaml (STYLE §3.1)
+        self.cfg = OmegaConf.create(OmegaConf.to_container(cfg, resolve=True))
+        self.ctx = context or DistributedContext()
+        self.device = self.ctx.device
+        train = self.cfg.train
+        self.exp_dir = Path(self.cfg.exp_dir)
+        if train.max_steps is None and train.epochs is None:
+            raise ConfigError("set train.max_steps or train.epochs (both are null)")
+
+        seed = int(self.cfg.seed)
+        torch.manual_seed(seed + self.ctx.rank)
+        random.seed(seed + self.ctx.rank)
+        self.numpy_rng = np.random.default_rng([seed, self.ctx.rank])
+        if self.device.type == "cuda":
+            torch.backends.cudnn.benchmark = True
+
+        model_cfg = self.cfg.model
+        self.stft = stft_settings(self.cfg.data)
+        self.weights = losses.LossWeights.from_config(model_cfg.get("loss"))
+        self.generator = build_generator(model_cfg).to(self.device)
+        self.discriminator = build_discriminator(model_cfg).to(self.device)
+        self.augmentation = build_augmentation(model_cfg).to(self.device)
+        self.hop_length = int(model_cfg.hop_length)
+        self.segment_size = int(model_cfg.segment_size)
+        if self.hop_length != self.stft.hop_length:
+            raise ConfigError(
+                f"model.hop_length={self.hop_length} differs from data.stft.hop_length={self.stft.hop_length}"
+            )
+
+        self.precision = Precision(train.precision, self.device)
+        self.optim_g, self.sched_g = self._optimiser(self.generator)
+        self.optim_d, self.sched_d = self._optimiser(self.discriminator)
+        self.scaler_g = self.precision.grad_scaler()
+        self.scaler_d = self.precision.grad_scaler()
+        self.guard = NonFiniteGuard(int(train.max_nonfinite_steps))
+
+        # run_*: what the loop calls (compiled and/or DDP-wrapped); generator/discriminator hold the weights
+        self.run_g = torch.compile(self.generator) if train.compile else self.generator
+        self.run_d = torch.compile(self.discriminator) if train.compile else self.discriminator
+        self.run_d_step = self.run_d
+        if self.ctx.distributed:
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            unused = bool(train.find_unused_parameters)
+            self.run_g = DistributedDataParallel(self.run_g, device_ids=ids, find_unused_parameters=unused)
+            self.run_d_step = DistributedDataParallel(self.run_d, device_ids=ids, find_unused_parameters=unused)
+
+        self.train_loader = self._loader("train", shuffle=True, rank=self.ctx.rank, world_size=self.ctx.world_size)
+        self.valid_loader = None
+        if self.ctx.is_main and self.cfg.data.get("valid_manifest") is not None:
+            self.valid_loader = self._loader("valid", shuffle=False, rank=0, world_size=1)
+
+        self.checkpoints = CheckpointManager(self.exp_dir, train.keep_checkpoints)
+        self.step = 0
+        self.epoch = 0
+        self.batch_in_epoch = 0
+        self._resume()
+
+    # -- set-up --------------------------------------------------------------------------------------
+    def _optimiser(self, module: nn.Module):
+        optim = self.cfg.model.optim
+        optimiser = torch.optim.AdamW(
+            module.parameters(), lr=optim.learning_rate, betas=tuple(optim.betas), eps=optim.eps,
+            weight_decay=optim.weight_decay,
+        )
+        return optimiser, torch.optim.lr_scheduler.ExponentialLR(optimiser, gamma=optim.lr_decay)
+
+    def _loader(self, split: str, *, shuffle: bool, rank: int, world_size: int) -> EpochLoader:
+        data, train = self.cfg.data, self.cfg.train
+        dataset = SpectrogramDataset(
+            dump_manifest_path(data.dump_dir, split), int(data.sample_rate), int(data.clip_samples),
+            data.get("peak_normalize", DEFAULT_PEAK),
+        )
+        return EpochLoader(
+            dataset, int(train.batch_size), seed=int(self.cfg.seed), rank=rank, world_size=world_size,
+            shuffle=shuffle, drop_last=shuffle, num_workers=int(train.num_workers),
+            pin_memory=bool(train.pin_memory) and self.device.type == "cuda",
+        )
+
+    # -- checkpoints -----------------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """Everything needed to continue exactly; every rank must call it (RNG states are gathered)."""
+        return {
+            "generator": self.generator.state_dict(),
+            "discriminator": self.discriminator.state_dict(),
+            "optim_g": self.optim_g.state_dict(),
+            "optim_d": self.optim_d.state_dict(),
+            "sched_g": self.sched_g.state_dict(),
+            "sched_d": self.sched_d.state_dict(),
+            "scaler_g": self.scaler_g.state_dict(),
+            "scaler_d": self.scaler_d.state_dict(),
+            "step": self.step,
+            "epoch": self.epoch,
+            "batch_in_epoch": self.batch_in_epoch,
+            "nonfinite": self.guard.state_dict(),
+            "rng": self.ctx.gather(capture_rng(self.numpy_rng)),
+            "config": OmegaConf.to_yaml(self.cfg),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        saved_model = OmegaConf.to_container(saved_config(state).model)
+        if saved_model != OmegaConf.to_container(self.cfg.model):
+            raise ConfigError(
+                f"the checkpoints in {self.checkpoints.directory} were trained with a different model config; "
+                "use a new exp_dir or the same model.* settings"
+            )
+        self.generator.load_state_dict(state["generator"])
+        self.discriminator.load_state_dict(state["discriminator"])
+        for name in ("optim_g", "optim_d", "sched_g", "sched_d", "scaler_g", "scaler_d"):
+            getattr(self, name).load_state_dict(state[name])
+        self.step, self.epoch, self.batch_in_epoch = state["step"], state["epoch"], state["batch_in_epoch"]
+        self.guard.load_state_dict(state["nonfinite"])
+        if len(state["rng"]) == self.ctx.world_size:
+            restore_rng(state["rng"][self.ctx.rank], self.numpy_rng)
+        else:
+            logger.warning(
+                "checkpoint has RNG states for %d processes, this run has %d: random draws are reseeded",
+                len(state["rng"]), self.ctx.world_size,
+            )
+            torch.manual_seed(int(self.cfg.seed) + self.ctx.rank + self.step)
+
+    def _resume(self) -> None:
+        if self.ctx.is_main:
+            self.checkpoints.remove_partial_writes()
+        found = self.checkpoints.load_latest()
+        if found is None:
+            return
+        state, path = found
+        self.load_state_dict(state)
+        logger.info("resumed from %s: step %d, epoch %d, batch %d", path, self.step, self.epoch, self.batch_in_epoch)
+
+    def save(self, periodic: bool) -> None:
+        state = self.state_dict()
+        if self.ctx.is_main:
+            self.checkpoints.save(state, periodic)
+
+    # -- one batch ---------------------------------------------------------------------------------------
+    def _real_targets(self, audio: Tensor, spec: Tensor, starts: Tensor) -> tuple[Tensor, Tensor]:
+        """The real waveform window and its log-mel (from the cached spectrogram's frames)."""
+        real = slice_segments(audio, starts * self.hop_length, self.segment_size)
+        frames = self.segment_size // self.hop_length
+        return real, spec_to_mel(slice_segments(spec, starts, frames), self.stft)
+
+    def _generator_losses(self, out, mel_fake: Tensor, mel_real: Tensor, d_out) -> dict[str, Tensor]:
+        terms = {
+            "adv": losses.adversarial_loss(d_out.fake_logits),
+            "fm": losses.feature_matching_loss(d_out.real_features, d_out.fake_features),
+            "mel": losses.mel_loss(mel_fake, mel_real),
+            "kl": losses.kl_loss(out.z_p, out.logs_q, out.m_p, out.logs_p, self.weights.kl_reduction),
+        }
+        w = self.weights
+        total = w.adv * terms["adv"] + w.fm * terms["fm"] + w.mel * terms["mel"] + w.kl * terms["kl"]
+        for name, value in out.latent_losses.items():
+            terms[f"latent_{name}"] = value
+            total = total + w.latent * value
+        terms["total"] = total
+        return terms
+
+    def train_step(self, batch: dict[str, Tensor], log: bool = False) -> dict[str, Tensor]:
+        """One discriminator and one generator update; returns detached losses (and grad norms if ``log``)."""
+        audio = batch["audio"].to(self.device, non_blocking=True)
+        spec = batch["spec"].to(self.device, non_blocking=True)
+        categories = batch["category_id"].to(self.device, non_blocking=True)
+        precision = self.precision
+
+        with precision.autocast():
+            out = self.run_g(categories, spec)
+        fake = out.heads[-1].float()
+        with precision.fp32():
+            real, mel_real = self._real_targets(audio, spec, out.window_starts)
+            mel_fake = mel_spectrogram(fake, self.stft)
+
+        # discriminator step: fake detached, one augmentation draw
+        with precision.fp32():
+            real_aug, fake_aug = self.augmentation(real, fake.detach())
+        with precision.autocast():
+            d_out = self.run_d_step(real_aug, [h.detach() for h in out.heads[:-1]] + [fake_aug])
+        loss_d = losses.discriminator_loss(d_out.real_logits, d_out.fake_logits)
+        self.optim_d.zero_grad(set_to_none=True)
+        self.scaler_d.scale(loss_d).backward()
+        stats = {"loss/d/total": loss_d.detach()}
+        if log:
+            self.scaler_d.unscale_(self.optim_d)
+            stats["grad_norm/d"] = _grad_norm(self.discriminator)
+        d_finite = self.ctx.all_true(torch.isfinite(loss_d))
+        if d_finite:
+            self.scaler_d.step(self.optim_d)
+            self.scaler_d.update()
+
+        # generator step: a new augmentation draw; D's weights need no gradients here
+        with precision.fp32():
+            real_aug, fake_aug = self.augmentation(real, fake)
+        _set_requires_grad(self.discriminator, False)
+        try:
+            with precision.autocast():
+                d_out = self.run_d(real_aug, out.heads[:-1] + [fake_aug])
+            terms = self._generator_losses(out, mel_fake, mel_real, d_out)
+            self.optim_g.zero_grad(set_to_none=True)
+            self.scaler_g.scale(terms["total"]).backward()
+        finally:
+            _set_requires_grad(self.discriminator, True)
+        stats.update({f"loss/g/{name}": value.detach() for name, value in terms.items()})
+        g_finite = self.ctx.all_true(torch.isfinite(terms["total"]))
+        if g_finite:
+            self.scaler_g.unscale_(self.optim_g)
+            if log:
+                stats["grad_norm/g"] = _grad_norm(self.generator)
+            if self.cfg.train.grad_clip_value is not None:
+                torch.nn.utils.clip_grad_value_(self.generator.parameters(), self.cfg.train.grad_clip_value)
+            self.scaler_g.step(self.optim_g)
+            self.scaler_g.update()
+        self.guard.record(d_finite and g_finite, self.step + 1)
+        return stats
+
+    # -- validation -----------------------------------------------------------------------------------------
+    @contextmanager
+    def _fixed_rng(self):
+        """Validation draws from its own fixed seed and leaves the training RNG untouched."""
+        devices = [self.device] if self.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices, device_type="cuda"):
+            torch.manual_seed(int(self.cfg.train.valid_seed))
+            yield
+
+    def _reconstruct(self, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor, object]:
+        """Real and reconstructed log-mel windows of a batch, with the generator's output."""
+        spec = batch["spec"].to(self.device)
+        with self.precision.autocast():
+            out = self.generator(batch["category_id"].to(self.device), spec)
+        with self.precision.fp32():
+            _, mel_real = self._real_targets(batch["audio"].to(self.device), spec, out.window_starts)
+            mel_fake = mel_spectrogram(out.heads[-1].float(), self.stft)
+        return mel_real, mel_fake, out
+
+    @torch.no_grad()
+    def validate(self) -> dict[str, float]:
+        """Mel and KL loss on the held-out split; logs mel images and one generated clip per category."""
+        dataset = self.valid_loader.loader.dataset
+        totals, count = {"valid/mel": 0.0, "valid/kl": 0.0}, 0
+        self.generator.eval()
+        try:
+            with self._fixed_rng():
+                for batch in self.valid_loader.epoch(0):
+                    mel_real, mel_fake, out = self._reconstruct(batch)
+                    kl = losses.kl_loss(out.z_p, out.logs_q, out.m_p, out.logs_p, self.weights.kl_reduction)
+                    size = mel_real.size(0)
+                    totals["valid/mel"] += losses.mel_loss(mel_fake, mel_real).item() * size
+                    totals["valid/kl"] += kl.item() * size
+                    count += size
+                shown = dataset[int(self.numpy_rng.integers(len(dataset)))]
+                mel_real, mel_fake, _ = self._reconstruct({key: value.unsqueeze(0) for key, value in shown.items()})
+                images = {"mel/valid_real": mel_image(mel_real[0]), "mel/valid_reconstructed": mel_image(mel_fake[0])}
+                clips = self._generated_clips(images) if self.cfg.train.valid_audio else {}
+        finally:
+            self.generator.train()
+        metrics = {key: value / count for key, value in totals.items()}
+        hook = get_plugin_manager().hook
+        hook.toolkit_log_scalars(step=self.step, scalars=metrics)
+        hook.toolkit_log_images(step=self.step, images=images)
+        if clips:
+            hook.toolkit_log_audio(step=self.step, clips=clips, sample_rate=int(self.cfg.data.sample_rate))
+        logger.info("step %d validation: %s", self.step, ", ".join(f"{k}={v:.4f}" for k, v in metrics.items()))
+        return metrics
+
+    def _generated_clips(self, images: dict) -> dict:
+        """One clip per category from fixed seeds (``train.valid_seed`` + category id); adds their mel images."""
+        n_categories = int(self.cfg.model.n_categories)
+        seed = int(self.cfg.train.valid_seed)
+        categories = torch.arange(n_categories, device=self.device)
+        with self.precision.autocast():
+            audio = self.generator.infer(categories, self.cfg.train.valid_noise_scale,
+                                         [seed + c for c in range(n_categories)])
+        clips = {}
+        with self.precision.fp32():
+            for index, clip in enumerate(audio.float()):
+                name = CATEGORIES[index] if n_categories == len(CATEGORIES) else f"category_{index}"
+                clips[f"audio/{name}"] = clip[0].cpu().numpy()
+                images[f"mel/generated_{name}"] = mel_image(mel_spectrogram(clip, self.stft)[0])
+        return clips
+
+    # -- the loop ---------------------------------------------------------------------------------------------
+    def _done(self) -> bool:
+        train = self.cfg.train
+        return (train.max_steps is not None and self.step >= train.max_steps) or (
+            train.epochs is not None and self.epoch >= train.epochs
+        )
+
+    def _log(self, stats: dict[str, Tensor], steps_per_second: float, progress) -> None:
+        scalars = {key: float(value) for key, value in stats.items()}
+        scalars["lr/g"] = self.optim_g.param_groups[0]["lr"]
+        scalars["lr/d"] = self.optim_d.param_groups[0]["lr"]
+        scalars["speed/steps_per_second"] = steps_per_second
+        scalars["nonfinite_steps"] = float(self.guard.total)
+        get_plugin_manager().hook.toolkit_log_scalars(step=self.step, scalars=scalars)
+        progress.set_postfix(d=f"{scalars['loss/d/total']:.3f}", g=f"{scalars['loss/g/total']:.3f}",
+                             mel=f"{scalars['loss/g/mel']:.3f}", refresh=False)
+
+    def fit(self) -> None:
+        """Train until ``train.max_steps`` steps or ``train.epochs`` epochs, then write ``last.pt``."""
+        if self._done():
+            logger.info("nothing to do: already at step %d, epoch %d", self.step, self.epoch)
+            return
+        tensorboard = self._start_logging()
+        try:
+            self._loop()
+        finally:
+            if tensorboard is not None:
+                get_plugin_manager().unregister(tensorboard)
+                tensorboard.close()
+
+    def _start_logging(self) -> TensorBoardLogger | None:
+        if not self.ctx.is_main:
+            return None
+        atomic_write_text(self.exp_dir / "config.yaml", OmegaConf.to_yaml(self.cfg))
+        tensorboard = TensorBoardLogger(self.exp_dir / "tensorboard")
+        get_plugin_manager().register(tensorboard)
+        return tensorboard
+
+    def _loop(self) -> None:
+        train = self.cfg.train
+        per_epoch = len(self.train_loader)
+        total = train.max_steps if train.max_steps is not None else train.epochs * per_epoch
+        progress = tqdm(total=total, initial=self.step, disable=not self.ctx.is_main, desc="train", unit="step",
+                        dynamic_ncols=True)
+        saved_at = None
+        timer, timed_steps = time.perf_counter(), 0
+        with progress:
+            while not self._done():
+                for batch in self.train_loader.epoch(self.epoch, self.batch_in_epoch):
+                    log = self.ctx.is_main and (self.step + 1) % train.log_interval == 0
+                    stats = self.train_step(batch, log=log)
+                    self.step += 1
+                    self.batch_in_epoch += 1
+                    timed_steps += 1
+                    progress.update(1)
+                    if log:
+                        now = time.perf_counter()
+                        self._log(stats, timed_steps / (now - timer), progress)
+                        timer, timed_steps = now, 0
+                    if self.valid_loader is not None and self.step % train.valid_interval == 0:
+                        self.validate()
+                    if self.step % train.checkpoint_interval == 0:
+                        self.save(periodic=True)
+                        saved_at = (self.step, self.epoch)
+                    if train.max_steps is not None and self.step >= train.max_steps:
+                        break
+                else:  # the epoch ran to its end
+                    self.sched_g.step()
+                    self.sched_d.step()
+                    self.epoch += 1
+                    self.batch_in_epoch = 0
+                    logger.debug("epoch %d done (%d batches)", self.epoch, per_epoch)
+        if saved_at != (self.step, self.epoch):
+            self.save(periodic=False)
+        logger.info("training stopped at step %d (epoch %d)", self.step, self.epoch)
