@@ -51,11 +51,15 @@ class RelativeMultiHeadAttention(nn.Module):
         inside = offset.abs() <= self.window_size
         return offset.clamp(-self.window_size, self.window_size) + self.window_size, inside
 
+    def _split_heads(self, y: Tensor) -> Tensor:
+        """[B, C, T] -> [B, heads, T, C / heads]."""
+        b, _, t = y.shape
+        return y.view(b, self.n_heads, self.head_channels, t).transpose(2, 3)
+
     def forward(self, x: Tensor) -> Tensor:
         b, c, t = x.shape
-        heads = lambda y: y.view(b, self.n_heads, self.head_channels, t).transpose(2, 3)  # noqa: E731
-        q = heads(self.conv_q(x)) / math.sqrt(self.head_channels)
-        k, v = heads(self.conv_k(x)), heads(self.conv_v(x))
+        q = self._split_heads(self.conv_q(x)) / math.sqrt(self.head_channels)
+        k, v = self._split_heads(self.conv_k(x)), self._split_heads(self.conv_v(x))
         index, inside = self._relative_index(t, x.device)
         index4 = index.expand(b, self.n_heads, t, t)
         rel_logits = torch.matmul(q, self.emb_rel_k.transpose(1, 2).unsqueeze(0))  # [b, h, t, 2w+1]

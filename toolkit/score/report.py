@@ -13,7 +13,7 @@ JSON_NAME, MARKDOWN_NAME, PNG_NAME = "score.json", "score.md", "score.png"
 
 
 def _cell(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.4f}"
+    return "n/a" if value is None else f"{value:.4f}".replace("-0.0000", "0.0000")
 
 
 def _embedding_line(result: dict) -> str:

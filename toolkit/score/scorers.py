@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from toolkit.errors import ComponentError, DataError
+from toolkit.errors import ComponentError, ContractError, DataError
 from toolkit.score.fit import CategoryClassifier
 from toolkit.score.frechet import frechet_distance
 from toolkit.score.kernel import kernel_distance
@@ -119,6 +119,28 @@ class ScorerRegistry:
             return self._scorers[name]
         except KeyError:
             raise ComponentError(f"unknown scorer '{name}'; available: {', '.join(self._scorers)}") from None
+
+
+def run_scorers(scorers: Sequence[Scorer], data: ScoringData) -> tuple[dict[str, dict], dict[str, str]]:
+    """``(metrics as dicts by metric name, {scorer name: reason})`` for the scorers that can run on ``data``."""
+    metrics: dict[str, dict] = {}
+    skipped: dict[str, str] = {}
+    for scorer in scorers:
+        if scorer.needs_reference_audio and data.reference is None:
+            skipped[scorer.name] = "needs reference audio; the reference is a statistics folder (only FAD can be computed)"
+            continue
+        try:
+            results = scorer.fn(data)
+        except ScorerSkipped as exc:
+            skipped[scorer.name] = str(exc)
+            continue
+        if not isinstance(results, dict) or not all(isinstance(m, Metric) for m in results.values()):
+            raise ContractError(f"scorer '{scorer.name}' must return a dict of Metric, got {type(results).__name__}")
+        for name, metric in results.items():
+            if name in metrics:
+                raise ContractError(f"scorer '{scorer.name}' returns metric '{name}', which another scorer already returned")
+            metrics[name] = metric.as_dict()
+    return metrics, skipped
 
 
 # -- built-in scorers ------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -373,10 +374,19 @@ class Trainer:
         get_plugin_manager().register(tensorboard)
         return tensorboard
 
+    def _end_epoch(self) -> None:
+        """Step the learning-rate schedules (once per epoch, as the reference) and start the next epoch."""
+        with warnings.catch_warnings():
+            # after a resume at an epoch boundary no optimiser step has run yet in this process
+            warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step\\(\\)` before")
+            self.sched_g.step()
+            self.sched_d.step()
+        self.epoch += 1
+        self.batch_in_epoch = 0
+
     def _loop(self) -> None:
         train = self.cfg.train
-        per_epoch = len(self.train_loader)
-        total = train.max_steps if train.max_steps is not None else train.epochs * per_epoch
+        total = train.max_steps if train.max_steps is not None else train.epochs * len(self.train_loader)
         progress = tqdm(total=total, initial=self.step, disable=not self.ctx.is_main, desc="train", unit="step",
                         dynamic_ncols=True)
         saved_at = None
@@ -402,11 +412,7 @@ class Trainer:
                     if train.max_steps is not None and self.step >= train.max_steps:
                         break
                 else:  # the epoch ran to its end
-                    self.sched_g.step()
-                    self.sched_d.step()
-                    self.epoch += 1
-                    self.batch_in_epoch = 0
-                    logger.debug("epoch %d done (%d batches)", self.epoch, per_epoch)
+                    self._end_epoch()
         if saved_at != (self.step, self.epoch):
             self.save(periodic=False)
         logger.info("training stopped at step %d (epoch %d)", self.step, self.epoch)

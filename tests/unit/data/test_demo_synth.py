@@ -63,7 +63,7 @@ def _features(clip: np.ndarray) -> np.ndarray:
 
 def test_within_class_variety(clips):
     for cid, items in clips.items():
-        envelopes = [np.sqrt(np.convolve(c ** 2, np.ones(2205) / 2205, "valid")[::1102]) for c in items]
+        envelopes = [np.sqrt((c.reshape(-1, 1050) ** 2).mean(axis=1)) for c in items]  # 84 frames of 48 ms
         for i in range(len(items)):
             for j in range(i + 1, len(items)):
                 wave_corr = abs(np.corrcoef(items[i], items[j])[0, 1])

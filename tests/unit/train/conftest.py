@@ -100,3 +100,12 @@ def recorder():
     manager.register(plugin)
     yield plugin
     manager.unregister(plugin)
+
+
+def cli_overrides(data_dir: Path, exp_dir: Path, *extra: str) -> list[str]:
+    """The command-line equivalent of ``tiny_config(*extra)`` (for ``toolkit.bin.train`` in a subprocess)."""
+    from toolkit.models.presets import TINY_OVERRIDES
+
+    explicit = data_overrides(data_dir) + TRAIN_OVERRIDES + [f"exp_dir={exp_dir}", *extra]
+    keys = {override.split("=", 1)[0] for override in explicit}
+    return [o for o in TINY_OVERRIDES if o.split("=", 1)[0] not in keys] + explicit

@@ -19,25 +19,25 @@ def _params(module: torch.nn.Module) -> dict[str, torch.Tensor]:
 
 
 def test_resumed_run_equals_an_uninterrupted_one(tiny_config, recorder, tmp_path):
-    common = ("train.valid_interval=2", "train.checkpoint_interval=2")
-    straight = Trainer(tiny_config("train.max_steps=5", *common, exp_dir=tmp_path / "a"))
+    common = ("train.valid_interval=2", "train.checkpoint_interval=2")  # 2 batches per epoch
+    straight = Trainer(tiny_config("train.max_steps=4", *common, exp_dir=tmp_path / "a"))
     straight.fit()
     reference = recorder.series("loss/g/total")
     recorder.scalars.clear()
 
     Trainer(tiny_config("train.max_steps=3", *common, exp_dir=tmp_path / "b")).fit()  # stops mid-epoch 1
-    resumed = Trainer(tiny_config("train.max_steps=5", *common, exp_dir=tmp_path / "b"))
+    recorder.scalars.clear()
+    resumed = Trainer(tiny_config("train.max_steps=4", *common, exp_dir=tmp_path / "b"))
     assert (resumed.step, resumed.epoch, resumed.batch_in_epoch) == (3, 1, 1)
     resumed.fit()
 
-    assert (resumed.step, resumed.epoch) == (straight.step, straight.epoch) == (5, 2)
+    assert (resumed.step, resumed.epoch, resumed.batch_in_epoch) == (straight.step, straight.epoch, 2) == (4, 1, 2)
     for module in ("generator", "discriminator"):
         expected, got = _params(getattr(straight, module)), _params(getattr(resumed, module))
         assert all(torch.equal(expected[name], got[name]) for name in expected), module
-    after_resume = recorder.series("loss/g/total")
-    assert sorted(after_resume) == [4, 5]
-    assert all(after_resume[step] == reference[step] for step in (4, 5))
+    assert recorder.series("loss/g/total") == {4: reference[4]}
     assert resumed.sched_g.get_last_lr() == straight.sched_g.get_last_lr()
+    assert resumed.optim_d.state_dict()["state"][0]["step"] == straight.optim_d.state_dict()["state"][0]["step"]
 
 
 def test_resuming_with_another_model_is_a_config_error(tiny_config, tmp_path):

@@ -50,13 +50,15 @@ class CoMBD(nn.Module):
         for block, (r, f) in zip(self.blocks, inputs):
             logits, features = block(torch.cat([r, f], dim=0))
             repeat = f.size(0) // r.size(0)
-            split = lambda y: (y[: r.size(0)].repeat(repeat, 1, 1), y[r.size(0) :])  # noqa: E731
-            real_logits, fake_logits = split(logits)
-            out.real_logits.append(real_logits)
-            out.fake_logits.append(fake_logits)
-            pairs = [split(feature) for feature in features]
-            out.real_features.append([p[0] for p in pairs])
-            out.fake_features.append([p[1] for p in pairs])
+            out.real_logits.append(_tiled_real(logits, r.size(0), repeat))
+            out.fake_logits.append(logits[r.size(0) :])
+            out.real_features.append([_tiled_real(x, r.size(0), repeat) for x in features])
+            out.fake_features.append([x[r.size(0) :] for x in features])
+
+
+def _tiled_real(x: Tensor, real_batch: int, repeat: int) -> Tensor:
+    """The real part of a joint [real; fake] batch, tiled to the fake batch size."""
+    return x[:real_batch].repeat(repeat, *([1] * (x.dim() - 1)))
 
 
 class MultiDilationConv(nn.Module):

@@ -1,0 +1,119 @@
+"""``generate_clips``: N clips per category from a checkpoint (or a per-category ensemble), batched,
+streamed to disk in both DCASE layouts."""
+from __future__ import annotations
+
+import gc
+import itertools
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from tqdm import tqdm
+
+from toolkit.categories import CATEGORIES
+from toolkit.errors import ConfigError
+from toolkit.generate.fast import FastGenerator, set_threads
+from toolkit.generate.plan import ClipJob, GenerationPlan, output_dir_for
+from toolkit.generate.writer import ClipWriter
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class GenerateOptions:
+    """The ``generate`` config group (toolkit/conf/generate/default.yaml), as plain values."""
+
+    checkpoint: str | None = None
+    clips_per_category: int = 100
+    noise_scale: float | dict[str, float] = 0.667
+    seed: int = 1234
+    ensemble: str | None = None
+    batch_size: int | None = None
+    memory_budget_gb: float | None = 2.0
+    threads: int | None = None
+    compile: bool = False
+    precision: str = "fp32"
+    device: str = "auto"
+    out_dir: str | None = None
+    overwrite: bool = False
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> "GenerateOptions":
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError(f"unknown generate option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        return cls(**dict(values))
+
+
+def generate_clips(exp_dir: str | Path, options: GenerateOptions | None = None, progress: bool = True) -> Path:
+    """Generate every clip of ``options`` into ``<exp_dir>/gen_<stem>_<hash>/`` (or ``options.out_dir``)
+    and return that folder. A finished folder is reused unless ``options.overwrite``; an interrupted run
+    resumes from the clips it had written."""
+    options = options or GenerateOptions()
+    plan = GenerationPlan.create(options.checkpoint, options.noise_scale, options.clips_per_category,
+                                 options.seed, options.ensemble, options.precision)
+    out_dir = Path(options.out_dir) if options.out_dir else output_dir_for(exp_dir, plan)
+    if out_dir.exists() and not options.overwrite:
+        logger.info("%s already exists with these options; reusing it (generate.overwrite=true regenerates)", out_dir)
+        return out_dir
+    if options.batch_size is not None and options.batch_size < 1:
+        raise ConfigError(f"generate.batch_size must be a positive integer or null (auto), got {options.batch_size}")
+    set_threads(options.threads)
+
+    writer: ClipWriter | None = None
+    done: set[tuple[int, int]] = set()
+    jobs = plan.jobs()
+    bar = tqdm(total=len(jobs), desc="generate", unit="clip", disable=not progress)
+    try:
+        for checkpoint, group in itertools.groupby(jobs, key=lambda job: job.checkpoint):
+            generator, sample_rate = _load(checkpoint, options)
+            if writer is None:
+                writer = ClipWriter(out_dir, sample_rate, generator.model.clip_samples, plan.clips_per_category)
+                done = writer.open()
+                bar.update(len(done))
+            todo = [job for job in group if (job.category_id, job.index) not in done]
+            _run(generator, todo, _batch_size(generator, options), writer, bar)
+            del generator
+            gc.collect()
+        result = writer.finish(_record(plan, options, out_dir))
+    finally:
+        bar.close()
+        if writer is not None:
+            writer.close()
+    logger.info("wrote %d clips per category for %d categories to %s", plan.clips_per_category, len(CATEGORIES), result)
+    return result
+
+
+def _load(checkpoint: str, options: GenerateOptions) -> tuple[FastGenerator, int]:
+    from toolkit.train.checkpoint import load_generator
+
+    model, cfg = load_generator(checkpoint)
+    sample_rate = int(cfg.model.get("sample_rate", 22050))
+    return FastGenerator(model, options.device, options.precision, options.compile), sample_rate
+
+
+def _batch_size(generator: FastGenerator, options: GenerateOptions) -> int:
+    if options.batch_size is not None:
+        return options.batch_size
+    return generator.auto_batch_size(options.memory_budget_gb)
+
+
+def _run(generator: FastGenerator, jobs: list[ClipJob], batch_size: int, writer: ClipWriter, bar: tqdm) -> None:
+    for start in range(0, len(jobs), batch_size):
+        batch = jobs[start : start + batch_size]
+        audio = generator([j.category_id for j in batch], [j.noise_scale for j in batch], [j.seed for j in batch])
+        for job, clip in zip(batch, audio.numpy()):
+            writer.write(job, clip)
+        bar.update(len(batch))
+
+
+def _record(plan: GenerationPlan, options: GenerateOptions, out_dir: Path) -> dict[str, Any]:
+    """What generate.yaml records: the plan's options plus the run settings that do not change the audio."""
+    record = plan.options()
+    record.update(
+        precision=options.precision, batch_size=options.batch_size, memory_budget_gb=options.memory_budget_gb,
+        threads=options.threads, compile=options.compile, device=options.device, out_dir=str(out_dir),
+    )
+    return record

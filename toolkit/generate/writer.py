@@ -1,0 +1,115 @@
+"""Writing generated clips as they come: both DCASE layouts, a manifest line per clip, a temporary sibling
+folder renamed into place at the end, so an interrupted run never looks complete (and resumes)."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import yaml
+
+from toolkit.categories import CATEGORIES, SNAKE_CASE
+from toolkit.errors import DataError
+from toolkit.fileio import atomic_write_text
+from toolkit.generate.plan import ClipJob
+
+logger = logging.getLogger(__name__)
+
+#: Baseline layout: <CamelCase>/0001.wav (folder Sneeze_Cough).
+AUDIO_DIR = "audio"
+#: The official scorer's layout: snake_case folders.
+SCORER_DIR = "generated_audio"
+MANIFEST = "manifest.jsonl"
+OPTIONS = "generate.yaml"
+SUBTYPE = "PCM_16"
+
+
+class ClipWriter:
+    """Writes clips into ``<out_dir>``'s temporary sibling ``.<name>.partial``; :meth:`finish` renames it.
+
+    The manifest is appended (and flushed) after a clip's files exist, so on a rerun every clip it lists
+    is kept and only the rest are generated again.
+    """
+
+    def __init__(self, out_dir: str | Path, sample_rate: int, num_samples: int, clips_per_category: int):
+        self.out_dir = Path(out_dir)
+        self.partial = self.out_dir.with_name(f".{self.out_dir.name}.partial")
+        self.sample_rate = sample_rate
+        self.num_samples = num_samples
+        self.width = max(4, len(str(clips_per_category)))
+        self._manifest = None
+
+    def relative_paths(self, job: ClipJob) -> tuple[str, str]:
+        """Paths of a clip in the baseline layout and in the scorer's layout, relative to the output folder."""
+        name = f"{job.index:0{self.width}d}.wav"
+        return (f"{AUDIO_DIR}/{CATEGORIES[job.category_id]}/{name}",
+                f"{SCORER_DIR}/{SNAKE_CASE[job.category_id]}/{name}")
+
+    def open(self) -> set[tuple[int, int]]:
+        """Create (or reopen) the temporary folder; returns the (category_id, index) pairs already written."""
+        done: set[tuple[int, int]] = set()
+        manifest = self.partial / MANIFEST
+        if manifest.is_file():
+            records = _read_lines(manifest)
+            _write_lines(manifest, records)
+            done = {(record["category_id"], record["index"]) for record in records}
+            logger.info("resuming %s: %d clips already written", self.partial, len(done))
+        self.partial.mkdir(parents=True, exist_ok=True)
+        self._manifest = open(manifest, "a", encoding="utf-8")
+        return done
+
+    def write(self, job: ClipJob, audio: np.ndarray) -> None:
+        """Write one clip [num_samples] in both layouts (the second a hard link where possible)."""
+        if audio.shape != (self.num_samples,):
+            raise DataError(f"generated clip has shape {audio.shape}, expected ({self.num_samples},)")
+        baseline, scorer = (self.partial / p for p in self.relative_paths(job))
+        for path in (baseline, scorer):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.unlink(missing_ok=True)
+        sf.write(baseline, np.clip(audio, -1.0, 1.0), self.sample_rate, subtype=SUBTYPE, format="WAV")
+        try:
+            os.link(baseline, scorer)
+        except OSError:
+            shutil.copyfile(baseline, scorer)
+        record = {
+            "category": job.category, "category_id": job.category_id, "index": job.index,
+            "noise_scale": job.noise_scale, "seed": job.seed, "checkpoint": job.checkpoint,
+            "path": self.relative_paths(job)[0],
+        }
+        self._manifest.write(json.dumps(record) + "\n")
+        self._manifest.flush()
+
+    def finish(self, options: dict) -> Path:
+        """Sort the manifest, write the options and rename the temporary folder to ``out_dir``."""
+        self.close()
+        manifest = self.partial / MANIFEST
+        _write_lines(manifest, sorted(_read_lines(manifest), key=lambda r: (r["category_id"], r["index"])))
+        atomic_write_text(self.partial / OPTIONS, yaml.safe_dump(options, sort_keys=False))
+        if self.out_dir.exists():
+            shutil.rmtree(self.out_dir)
+        os.replace(self.partial, self.out_dir)
+        return self.out_dir
+
+    def close(self) -> None:
+        if self._manifest is not None:
+            self._manifest.close()
+            self._manifest = None
+
+
+def _read_lines(path: Path) -> list[dict]:
+    """Manifest records; a torn last line (the run was killed mid-write) is dropped."""
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            logger.warning("%s: dropping an incomplete line", path)
+    return records
+
+
+def _write_lines(path: Path, records: list[dict]) -> None:
+    atomic_write_text(path, "".join(json.dumps(record) + "\n" for record in records))
