@@ -236,9 +236,10 @@ if [ "${stage}" -le 4 ] && [ "${stop_stage}" -ge 4 ]; then
 fi
 
 if [ "${stage}" -le 5 ] && [ "${stop_stage}" -ge 5 ]; then
-    log "Stage 5: score ${gen_dir} against ${data_dir}/valid -> ${gen_dir}/score.{json,md,png}"
+    log "Stage 5: score ${gen_dir}/audio against ${data_dir}/source -> ${gen_dir}/score/score.{json,md,png}"
     if ! skip_stage "${gen_dir}/.score.done" ""; then
-        python_stage toolkit.bin.score score "score.generated_dir=${gen_dir}" "score.out_dir=${gen_dir}" \
+        python_stage toolkit.bin.score_stage score "score.generated_dir=${gen_dir}/audio" \
+            "score.reference_dir=${data_dir}/source" "score.out_dir=${gen_dir}/score" \
             ${later_overrides[@]+"${later_overrides[@]}"}
         mark_done "${gen_dir}/.score.done" ""
     fi
@@ -262,6 +263,6 @@ fi
 
 if [ "${stop_stage}" -ge 4 ] && [ -d "${gen_dir}" ]; then
     log "Generated sounds: ${gen_dir}"
-    [ "${stop_stage}" -lt 5 ] || log "Score table: ${gen_dir}/score.md"
+    [ "${stop_stage}" -lt 5 ] || log "Score table: ${gen_dir}/score/score.md"
 fi
 log "Successfully finished. [elapsed=${SECONDS}s]"

@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from toolkit.data.dataset import DEFAULT_PEAK, load_clip
 from toolkit.data.manifest import read_manifest, write_manifest
-from toolkit.errors import ConfigError
+from toolkit.errors import ConfigError, DataError
 from toolkit.features import STFTSettings, linear_spectrogram
 from toolkit.fileio import atomic_open
 
@@ -87,6 +87,19 @@ def dump_split(
         manifest, target, computed, len(dumped) - computed, len(stale),
     )
     return target, computed
+
+
+def check_dump(
+    manifest: str | Path, entries: list[dict], settings: STFTSettings, clip_samples: int, peak: float | None,
+) -> None:
+    """Fail when a dump is stale: its features were computed with other settings than the current ones."""
+    for entry in entries:
+        expected = cache_key(entry.get("sha256", ""), settings, clip_samples, peak)
+        if Path(entry["feature_path"]).stem != expected:
+            raise DataError(
+                f"{manifest}: the features of {entry['path']} were dumped with other data settings "
+                "(data.stft, data.clip_samples or data.peak_normalize); rerun the dump stage"
+            )
 
 
 def dump_from_config(cfg) -> dict[str, Path]:

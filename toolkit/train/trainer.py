@@ -25,8 +25,8 @@ from tqdm import tqdm
 
 from toolkit.categories import CATEGORIES
 from toolkit.data.dataset import DEFAULT_PEAK, EpochLoader, SpectrogramDataset
-from toolkit.data.dump import dump_manifest_path, stft_settings
-from toolkit.errors import ConfigError
+from toolkit.data.dump import check_dump, dump_manifest_path, stft_settings
+from toolkit.errors import ConfigError, DataError
 from toolkit.features import mel_spectrogram, spec_to_mel
 from toolkit.fileio import atomic_write_text
 from toolkit.models import losses
@@ -126,10 +126,12 @@ class Trainer:
 
     def _loader(self, split: str, *, shuffle: bool, rank: int, world_size: int) -> EpochLoader:
         data, train = self.cfg.data, self.cfg.train
-        dataset = SpectrogramDataset(
-            dump_manifest_path(data.dump_dir, split), int(data.sample_rate), int(data.clip_samples),
-            data.get("peak_normalize", DEFAULT_PEAK),
-        )
+        manifest = dump_manifest_path(data.dump_dir, split)
+        if not manifest.is_file():
+            raise DataError(f"{manifest} does not exist; run the dump stage (toolkit dump) first")
+        peak = data.get("peak_normalize", DEFAULT_PEAK)
+        dataset = SpectrogramDataset(manifest, int(data.sample_rate), int(data.clip_samples), peak)
+        check_dump(manifest, dataset.entries, self.stft, int(data.clip_samples), peak)
         return EpochLoader(
             dataset, int(train.batch_size), seed=int(self.cfg.seed), rank=rank, world_size=world_size,
             shuffle=shuffle, drop_last=shuffle, num_workers=int(train.num_workers),

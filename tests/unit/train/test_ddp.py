@@ -1,6 +1,7 @@
 """Two processes on the CPU (gloo) under torchrun stay in sync; rank 0 alone writes."""
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -27,7 +28,7 @@ def test_two_gloo_ranks_keep_identical_parameters(data_dir, tmp_path):
                "--master_addr=127.0.0.1", f"--master_port={_free_port()}",
                str(Path(__file__).with_name("ddp_worker.py")), str(tmp_path), *overrides]
     result = subprocess.run(command, capture_output=True, text=True, timeout=300,
-                            env={**__import__("os").environ, "OMP_NUM_THREADS": "1"})
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert result.returncode == 0, result.stderr[-3000:]
 
     ranks = [torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in range(2)]

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from toolkit.data.manifest import read_manifest, write_manifest
-from toolkit.errors import ConfigError
+from toolkit.errors import ConfigError, DataError
 from toolkit.train.nonfinite import TrainingDiverged
 from toolkit.train.precision import Precision
 from toolkit.train.trainer import Trainer
@@ -109,3 +109,10 @@ def test_overfits_a_handful_of_real_clips(tiny_config, recorder):
     mel = list(recorder.series("loss/g/mel").values())
     first, last = sum(mel[:10]) / 10, sum(mel[-10:]) / 10
     assert last <= 0.7 * first, f"mel loss fell only from {first:.3f} to {last:.3f}"
+
+
+def test_stale_or_missing_dump_is_one_clear_error(tiny_config, tmp_path):
+    with pytest.raises(DataError, match="were dumped with other data settings"):
+        Trainer(tiny_config("train.max_steps=1", "data.peak_normalize=0.5"))
+    with pytest.raises(DataError, match="run the dump stage"):
+        Trainer(tiny_config("train.max_steps=1", f"++data.dump_dir={tmp_path / 'nowhere'}"))
