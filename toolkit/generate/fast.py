@@ -23,9 +23,10 @@ PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 #: multi-receptive-field stage holds its input, three branch outputs, their stack and a branch's
 #: temporaries at once (about 12 such tensors); the rest is headroom for convolution workspaces.
 ACTIVATION_FACTOR = 16
-#: Largest batch the automatic choice picks on a CPU: beyond a few clips per batch the activations
-#: leave the caches and every clip gets slower (see docs/performance.md).
-CPU_MAX_BATCH = 4
+#: Largest batch the automatic choice picks on a CPU. One clip's full-rate activations (about 11 MB per
+#: tensor) already fill the caches; measured on 2 cores, batches of 4 or 7 cost more per clip than
+#: batch 1 (see docs/performance.md).
+CPU_MAX_BATCH = 1
 GPU_MAX_BATCH = 256
 
 
@@ -127,9 +128,9 @@ class FastGenerator:
                 handle.remove()
         return ACTIVATION_FACTOR * largest
 
-    def auto_batch_size(self, memory_budget_gb: float | None) -> int:
+    def auto_batch_size(self, memory_budget_gb: float | None, max_batch: int | None = None) -> int:
         """The largest batch whose activations fit ``memory_budget_gb`` (GPU default: half the free memory),
-        capped at :data:`CPU_MAX_BATCH` on a CPU."""
+        at most ``max_batch`` (default :data:`CPU_MAX_BATCH` on a CPU, :data:`GPU_MAX_BATCH` on a GPU)."""
         if memory_budget_gb is None:
             if self.device.type == "cuda":
                 free, _total = torch.cuda.mem_get_info(self.device)
@@ -141,7 +142,7 @@ class FastGenerator:
                 raise ConfigError(f"generate.memory_budget_gb must be positive, got {memory_budget_gb}")
             budget = memory_budget_gb * 2**30
         per_clip = self.clip_bytes()
-        cap = CPU_MAX_BATCH if self.device.type == "cpu" else GPU_MAX_BATCH
+        cap = max_batch or (CPU_MAX_BATCH if self.device.type == "cpu" else GPU_MAX_BATCH)
         batch = int(max(1, min(cap, budget // max(per_clip, 1))))
         logger.info("batch size %d (about %.0f MiB of activations per clip, budget %.2f GiB)",
                     batch, per_clip / 2**20, budget / 2**30)

@@ -70,7 +70,8 @@ class ClipWriter:
         for path in (baseline, scorer):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.unlink(missing_ok=True)
-        sf.write(baseline, np.clip(audio, -1.0, 1.0), self.sample_rate, subtype=SUBTYPE, format="WAV")
+        with open(baseline, "wb") as handle:  # a Python file object: libsndfile does not fsync every clip
+            sf.write(handle, np.clip(audio, -1.0, 1.0), self.sample_rate, subtype=SUBTYPE, format="WAV")
         try:
             os.link(baseline, scorer)
         except OSError:

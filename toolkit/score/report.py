@@ -17,7 +17,7 @@ def _cell(value: float | None) -> str:
 
 
 def _embedding_line(result: dict) -> str:
-    settings = ", ".join(f"{k} {v}" for k, v in result["embedding"].items() if k not in ("name", "weights_sha256"))
+    settings = ", ".join(f"{k} {v}" for k, v in result["embedding"].items() if k not in ("name", "mode", "weights_sha256"))
     return f"Embedding **{result['embedding']['name']}** ({settings}); mode `{result['mode']}`; reference: {result['reference_kind']}."
 
 

@@ -77,7 +77,7 @@ def sound8_path() -> Path:
     return path
 
 
-def _expected_shapes(name: str, in_channels: int, out_channels: int, kernel: int) -> dict[str, tuple]:
+def _expected_shapes(in_channels: int, out_channels: int, kernel: int) -> dict[str, tuple]:
     vector = (out_channels,)
     return {"weights": (kernel, 1, in_channels, out_channels), "biases": vector, "gamma": vector,
             "beta": vector, "mean": vector, "var": vector}
@@ -111,7 +111,7 @@ def read_sound8(path: Path) -> dict[str, dict[str, np.ndarray]]:
         raise ComponentError(f"SoundNet weights {path}: unexpected layer names")
     in_channels = 1
     for name, out_channels, kernel, *_ in LAYERS:
-        expected = _expected_shapes(name, in_channels, out_channels, kernel)
+        expected = _expected_shapes(in_channels, out_channels, kernel)
         layer = table[name]
         if not isinstance(layer, dict) or set(layer) != _BN_KEYS or any(
             not isinstance(layer[k], np.ndarray) or layer[k].shape != shape for k, shape in expected.items()

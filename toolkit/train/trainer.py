@@ -49,6 +49,13 @@ def _set_requires_grad(module: nn.Module, flag: bool) -> None:
         parameter.requires_grad_(flag)
 
 
+def _clip_grad_value(module: nn.Module, value: float) -> None:
+    """Clamp every gradient element to [-value, value] (one pass per tensor, unlike clip_grad_value_'s two)."""
+    for parameter in module.parameters():
+        if parameter.grad is not None:
+            parameter.grad.clamp_(-value, value)
+
+
 def _grad_norm(module: nn.Module) -> Tensor:
     grads = [p.grad for p in module.parameters() if p.grad is not None]
     return torch.nn.utils.get_total_norm(grads) if grads else torch.zeros(())
@@ -77,22 +84,28 @@ class Trainer:
         model_cfg = self.cfg.model
         self.stft = stft_settings(self.cfg.data)
         self.weights = losses.LossWeights.from_config(model_cfg.get("loss"))
-        self.generator = build_generator(model_cfg).to(self.device)
-        self.discriminator = build_discriminator(model_cfg).to(self.device)
-        self.augmentation = build_augmentation(model_cfg).to(self.device)
+        self.precision = Precision(train.precision, self.device)
         self.hop_length = int(model_cfg.hop_length)
         self.segment_size = int(model_cfg.segment_size)
         if self.hop_length != self.stft.hop_length:
             raise ConfigError(
                 f"model.hop_length={self.hop_length} differs from data.stft.hop_length={self.stft.hop_length}"
             )
+        self.guard = NonFiniteGuard(int(train.max_nonfinite_steps))
+        self.checkpoints = CheckpointManager(self.exp_dir, train.keep_checkpoints)
+        self.train_loader = self._loader("train", shuffle=True, rank=self.ctx.rank, world_size=self.ctx.world_size)
+        self.valid_loader = None
+        if self.ctx.is_main and self.cfg.data.get("valid_manifest") is not None:
+            self.valid_loader = self._loader("valid", shuffle=False, rank=0, world_size=1)
 
-        self.precision = Precision(train.precision, self.device)
+        self.generator = build_generator(model_cfg).to(self.device)
+        self.discriminator = build_discriminator(model_cfg).to(self.device)
+        self.augmentation = build_augmentation(model_cfg).to(self.device)
+
         self.optim_g, self.sched_g = self._optimiser(self.generator)
         self.optim_d, self.sched_d = self._optimiser(self.discriminator)
         self.scaler_g = self.precision.grad_scaler()
         self.scaler_d = self.precision.grad_scaler()
-        self.guard = NonFiniteGuard(int(train.max_nonfinite_steps))
 
         # run_*: what the loop calls (compiled and/or DDP-wrapped); generator/discriminator hold the weights
         self.run_g = torch.compile(self.generator) if train.compile else self.generator
@@ -104,12 +117,6 @@ class Trainer:
             self.run_g = DistributedDataParallel(self.run_g, device_ids=ids, find_unused_parameters=unused)
             self.run_d_step = DistributedDataParallel(self.run_d, device_ids=ids, find_unused_parameters=unused)
 
-        self.train_loader = self._loader("train", shuffle=True, rank=self.ctx.rank, world_size=self.ctx.world_size)
-        self.valid_loader = None
-        if self.ctx.is_main and self.cfg.data.get("valid_manifest") is not None:
-            self.valid_loader = self._loader("valid", shuffle=False, rank=0, world_size=1)
-
-        self.checkpoints = CheckpointManager(self.exp_dir, train.keep_checkpoints)
         self.step = 0
         self.epoch = 0
         self.batch_in_epoch = 0
@@ -120,7 +127,7 @@ class Trainer:
         optim = self.cfg.model.optim
         optimiser = torch.optim.AdamW(
             module.parameters(), lr=optim.learning_rate, betas=tuple(optim.betas), eps=optim.eps,
-            weight_decay=optim.weight_decay,
+            weight_decay=optim.weight_decay, fused=self.device.type in ("cpu", "cuda"),  # one kernel: ~5x faster
         )
         return optimiser, torch.optim.lr_scheduler.ExponentialLR(optimiser, gamma=optim.lr_decay)
 
@@ -202,12 +209,17 @@ class Trainer:
         frames = self.segment_size // self.hop_length
         return real, spec_to_mel(slice_segments(spec, starts, frames), self.stft)
 
+    def _kl(self, out) -> Tensor:
+        """The KL term, computed in fp32 (its exp() of bf16/fp16 activations would lose precision)."""
+        stats = (out.z_p, out.logs_q, out.m_p, out.logs_p)
+        return losses.kl_loss(*(t.float() for t in stats), self.weights.kl_reduction)
+
     def _generator_losses(self, out, mel_fake: Tensor, mel_real: Tensor, d_out) -> dict[str, Tensor]:
         terms = {
             "adv": losses.adversarial_loss(d_out.fake_logits),
             "fm": losses.feature_matching_loss(d_out.real_features, d_out.fake_features),
             "mel": losses.mel_loss(mel_fake, mel_real),
-            "kl": losses.kl_loss(out.z_p, out.logs_q, out.m_p, out.logs_p, self.weights.kl_reduction),
+            "kl": self._kl(out),
         }
         w = self.weights
         total = w.adv * terms["adv"] + w.fm * terms["fm"] + w.mel * terms["mel"] + w.kl * terms["kl"]
@@ -267,7 +279,7 @@ class Trainer:
             if log:
                 stats["grad_norm/g"] = _grad_norm(self.generator)
             if self.cfg.train.grad_clip_value is not None:
-                torch.nn.utils.clip_grad_value_(self.generator.parameters(), self.cfg.train.grad_clip_value)
+                _clip_grad_value(self.generator, float(self.cfg.train.grad_clip_value))
             self.scaler_g.step(self.optim_g)
             self.scaler_g.update()
         self.guard.record(d_finite and g_finite, self.step + 1)
@@ -302,7 +314,7 @@ class Trainer:
             with self._fixed_rng():
                 for batch in self.valid_loader.epoch(0):
                     mel_real, mel_fake, out = self._reconstruct(batch)
-                    kl = losses.kl_loss(out.z_p, out.logs_q, out.m_p, out.logs_p, self.weights.kl_reduction)
+                    kl = self._kl(out)
                     size = mel_real.size(0)
                     totals["valid/mel"] += losses.mel_loss(mel_fake, mel_real).item() * size
                     totals["valid/kl"] += kl.item() * size
@@ -344,6 +356,10 @@ class Trainer:
         return (train.max_steps is not None and self.step >= train.max_steps) or (
             train.epochs is not None and self.epoch >= train.epochs
         )
+
+    def _due(self, interval: int | None, step: int | None = None) -> bool:
+        """Whether ``step`` (default: the current one) is a multiple of ``interval`` (null: never)."""
+        return interval is not None and (self.step if step is None else step) % interval == 0
 
     def _log(self, stats: dict[str, Tensor], steps_per_second: float, progress) -> None:
         scalars = {key: float(value) for key, value in stats.items()}
@@ -396,19 +412,19 @@ class Trainer:
         with progress:
             while not self._done():
                 for batch in self.train_loader.epoch(self.epoch, self.batch_in_epoch):
-                    log = self.ctx.is_main and (self.step + 1) % train.log_interval == 0
+                    log = self.ctx.is_main and self._due(train.log_interval, self.step + 1)
                     stats = self.train_step(batch, log=log)
                     self.step += 1
                     self.batch_in_epoch += 1
                     timed_steps += 1
-                    progress.update(1)
                     if log:
                         now = time.perf_counter()
                         self._log(stats, timed_steps / (now - timer), progress)
                         timer, timed_steps = now, 0
-                    if self.valid_loader is not None and self.step % train.valid_interval == 0:
+                    progress.update(1)
+                    if self.valid_loader is not None and self._due(train.valid_interval):
                         self.validate()
-                    if self.step % train.checkpoint_interval == 0:
+                    if self._due(train.checkpoint_interval):
                         self.save(periodic=True)
                         saved_at = (self.step, self.epoch)
                     if train.max_steps is not None and self.step >= train.max_steps:

@@ -1,0 +1,85 @@
+"""The folded inference path agrees with the plain eval-mode ``Synthesizer.infer``."""
+from __future__ import annotations
+
+import pytest
+import torch
+from torch.nn.utils import parametrize
+
+from toolkit.errors import ConfigError
+from toolkit.generate.fast import CPU_MAX_BATCH, FastGenerator, fold_weight_norm
+
+from .conftest import tiny_pair
+
+IDS = [0, 3, 6, 2]
+SEEDS = [11, 12, 13, 14]
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("bundle", ["vifs", "vits"])
+def test_fast_path_matches_plain_infer(bundle):
+    plain, other, _ = tiny_pair([f"model={bundle}"])
+    fast = FastGenerator(other, "cpu")
+    scales = [0.667, 1.0, 0.5, 0.8]
+    with torch.no_grad():
+        expected = plain.infer(torch.tensor(IDS), torch.tensor(scales), SEEDS).squeeze(1)
+    got = fast(IDS, scales, SEEDS)
+    assert got.shape == (len(IDS), plain.clip_samples)
+    assert expected.abs().max() > 0
+    assert (got - expected).abs().max() <= 1e-4
+
+
+def test_fast_path_drops_posterior_and_folds_weight_norm():
+    plain, other, _ = tiny_pair()
+    fast = FastGenerator(other, "cpu")
+    assert fast.model.posterior_encoder is None
+    assert not any(parametrize.is_parametrized(m) for m in fast.model.modules())
+    assert not any(p.requires_grad for p in fast.model.parameters())
+    assert any(parametrize.is_parametrized(m) for m in plain.modules())
+
+
+def test_folding_weight_norm_keeps_outputs():
+    plain, folded, _ = tiny_pair()
+    assert fold_weight_norm(folded) > 0
+    ids = torch.tensor(IDS)
+    with torch.no_grad():
+        difference = plain.infer(ids, 0.667, SEEDS) - folded.infer(ids, 0.667, SEEDS)
+    assert difference.abs().max() <= 1e-5
+
+
+def test_batch_size_does_not_change_a_clip():
+    _, model, _ = tiny_pair()
+    fast = FastGenerator(model, "cpu")
+    together = fast(IDS, 0.667, SEEDS)
+    one_by_one = torch.cat([fast([i], 0.667, [s]) for i, s in zip(IDS, SEEDS)])
+    pairs = torch.cat([fast(IDS[:2], 0.667, SEEDS[:2]), fast(IDS[2:], 0.667, SEEDS[2:])])
+    assert (together - one_by_one).abs().max() <= 1e-5
+    assert (together - pairs).abs().max() <= 1e-5
+    assert (together[0] - together[1]).abs().max() > 1e-3  # different seeds give different clips
+
+
+def test_auto_batch_size_follows_the_budget():
+    _, model, _ = tiny_pair()
+    fast = FastGenerator(model, "cpu")
+    per_clip = fast.clip_bytes()
+    assert per_clip > 0
+    assert fast.auto_batch_size(per_clip * 2.5 / 2**30, max_batch=8) == 2
+    assert fast.auto_batch_size(per_clip * 0.1 / 2**30, max_batch=8) == 1
+    assert fast.auto_batch_size(1000.0, max_batch=8) == 8
+    assert fast.auto_batch_size(1000.0) == CPU_MAX_BATCH
+    with pytest.raises(ConfigError, match="memory_budget_gb"):
+        fast.auto_batch_size(-1.0)
+
+
+def test_reduced_precision_needs_a_gpu():
+    _, model, _ = tiny_pair()
+    with pytest.raises(ConfigError, match="precision=bf16"):
+        FastGenerator(model, "cpu", precision="bf16")
+    with pytest.raises(ConfigError, match="precision 'int8'"):
+        FastGenerator(model, "cpu", precision="int8")

@@ -1,0 +1,100 @@
+"""``generate_clips``: files in both layouts that pass the official scorer's checks, manifests, reruns."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+import yaml
+
+from toolkit.categories import CATEGORIES, SNAKE_CASE
+from toolkit.generate import GenerateOptions, generate_clips
+from toolkit.generate import writer as writer_module
+from toolkit.score.inputs import find_audio_set
+
+from .conftest import SHORT, save_checkpoint
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _options(checkpoint, **changes) -> GenerateOptions:
+    return GenerateOptions(checkpoint=str(checkpoint), **{"clips_per_category": 2, "batch_size": 4, **changes})
+
+
+def test_submission_passes_the_official_checks(tmp_path, short_checkpoint):
+    out = generate_clips(tmp_path, _options(short_checkpoint, clips_per_category=100, batch_size=None), progress=False)
+    assert out.parent == tmp_path and out.name.startswith("gen_last_")
+    assert not any(p.name.endswith(".partial") for p in tmp_path.iterdir())
+    scored = find_audio_set(out / "generated_audio", "generated", exact_count=100)
+    assert sorted(p.name for p in (out / "generated_audio").iterdir()) == sorted(SNAKE_CASE)
+    assert sorted(p.name for p in (out / "audio").iterdir()) == sorted(CATEGORIES)
+    assert sum(len(paths) for paths in scored.files.values()) == 700
+    for paths in scored.files.values():
+        assert sf.info(str(paths[-1])).subtype == "PCM_16"
+    baseline = out / "audio" / "Sneeze_Cough" / "0100.wav"
+    assert baseline.stat().st_ino == (out / "generated_audio" / "sneeze_cough" / "0100.wav").stat().st_ino
+    records = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    assert len(records) == 700 and len({r["seed"] for r in records}) == 700
+    assert set(records[0]) >= {"category", "category_id", "noise_scale", "seed", "checkpoint", "path"}
+    assert records[-1]["path"] == "audio/Sneeze_Cough/0100.wav" and records[-1]["category_id"] == 6
+    options = yaml.safe_load((out / "generate.yaml").read_text())
+    assert options["clips_per_category"] == 100 and options["noise_scales"]["Rain"] == pytest.approx(0.667)
+
+
+def test_same_options_reproduce_the_same_files(tmp_path, short_checkpoint):
+    first = generate_clips(tmp_path / "a", _options(short_checkpoint, batch_size=3), progress=False)
+    second = generate_clips(tmp_path / "b", _options(short_checkpoint, batch_size=1), progress=False)
+    assert first.name == second.name
+    for name in ("DogBark/0001.wav", "Rain/0002.wav"):
+        one, _ = sf.read(first / "audio" / name)
+        two, _ = sf.read(second / "audio" / name)
+        assert np.abs(one).max() > 0 and np.array_equal(one, two)
+
+
+def test_interrupted_run_resumes_and_never_looks_complete(tmp_path, short_checkpoint, monkeypatch):
+    options = _options(short_checkpoint, clips_per_category=3)
+    original = writer_module.ClipWriter.write
+    written = []
+
+    def failing_write(self, job, audio):
+        if len(written) == 5:
+            raise KeyboardInterrupt
+        original(self, job, audio)
+        written.append(job)
+
+    monkeypatch.setattr(writer_module.ClipWriter, "write", failing_write)
+    with pytest.raises(KeyboardInterrupt):
+        generate_clips(tmp_path, options, progress=False)
+    (partial,) = tmp_path.glob(".gen_*.partial")
+    assert not list(tmp_path.glob("gen_*"))
+    kept = (partial / "audio" / "DogBark" / "0001.wav").stat().st_mtime_ns
+    monkeypatch.setattr(writer_module.ClipWriter, "write", original)
+    out = generate_clips(tmp_path, options, progress=False)
+    assert not partial.exists()
+    assert (out / "audio" / "DogBark" / "0001.wav").stat().st_mtime_ns == kept
+    records = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    assert [(r["category_id"], r["index"]) for r in records] == [(c, i) for c in range(7) for i in (1, 2, 3)]
+
+
+def test_ensemble_takes_each_category_from_its_checkpoint(tmp_path, short_checkpoint):
+    other = save_checkpoint(tmp_path / "other", SHORT, seed=1)
+    spec = tmp_path / "ensemble.yaml"
+    spec.write_text(yaml.safe_dump({"categories": {
+        c: {"checkpoint": str(other if c == "Rain" else short_checkpoint), "noise_scale": 0.9} for c in CATEGORIES}}))
+    ensemble = generate_clips(tmp_path, GenerateOptions(ensemble=str(spec), clips_per_category=2), progress=False)
+    alone = generate_clips(tmp_path, _options(other, noise_scale=0.9), progress=False)
+    base = generate_clips(tmp_path, _options(short_checkpoint, noise_scale=0.9), progress=False)
+    for category, source in (("Rain", alone), ("DogBark", base)):
+        mixed, _ = sf.read(ensemble / "audio" / category / "0002.wav")
+        single, _ = sf.read(source / "audio" / category / "0002.wav")
+        assert np.array_equal(mixed, single)
+    rain, _ = sf.read(ensemble / "audio" / "Rain" / "0002.wav")
+    assert not np.array_equal(rain, sf.read(base / "audio" / "Rain" / "0002.wav")[0])

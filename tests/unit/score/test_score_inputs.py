@@ -1,0 +1,78 @@
+"""Input validation like the official scorer: every bad input gives one clear line naming the file."""
+import numpy as np
+import pytest
+import soundfile as sf
+
+from toolkit.categories import CATEGORIES
+from toolkit.errors import ConfigError, DataError
+from toolkit.score.inputs import find_audio_set
+from toolkit.score.pipeline import ScoreOptions, run_scoring
+
+
+def write_clip(path, samples=88200, rate=22050, channels=1):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shape = (samples,) if channels == 1 else (samples, channels)
+    sf.write(path, np.zeros(shape), rate, subtype="PCM_16")
+    return path
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"rate": 16000}, "sample rate 16000 Hz"),
+    ({"channels": 2}, "2 channels"),
+    ({"samples": 88199}, "88199 samples"),
+])
+def test_bad_clip_is_named(tmp_path, kwargs, message):
+    bad = write_clip(tmp_path / "Rain" / "0002.wav", **kwargs)
+    write_clip(tmp_path / "Rain" / "0001.wav")
+    with pytest.raises(DataError, match=message) as info:
+        find_audio_set(tmp_path, "generated")
+    assert str(bad) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_unreadable_file_is_named(tmp_path):
+    bad = tmp_path / "rain" / "0001.wav"
+    bad.parent.mkdir()
+    bad.write_bytes(b"RIFF....not audio")
+    with pytest.raises(DataError, match="cannot be read as audio") as info:
+        find_audio_set(tmp_path, "generated")
+    assert str(bad) in str(info.value)
+
+
+def test_both_layouts_are_read_and_mixing_them_is_refused(tmp_path):
+    write_clip(tmp_path / "a" / "sneeze_cough" / "x.wav")
+    write_clip(tmp_path / "a" / "DogBark" / "y.wav")
+    audio = find_audio_set(tmp_path / "a", "generated")
+    assert audio.categories == ["DogBark", "Sneeze_Cough"]
+    write_clip(tmp_path / "a" / "dog_bark" / "z.wav")
+    with pytest.raises(DataError, match="two folders for category DogBark"):
+        find_audio_set(tmp_path / "a", "generated")
+
+
+def test_dcase2023_mode_needs_all_categories_with_100_files(tmp_path):
+    write_clip(tmp_path / "Rain" / "0001.wav")
+    with pytest.raises(DataError, match="missing category folder\\(s\\) DogBark, Footstep"):
+        find_audio_set(tmp_path, "generated", exact_count=100)
+    for name in CATEGORIES:  # the count is checked before the files, so empty files suffice here
+        (tmp_path / name).mkdir(exist_ok=True)
+        for i in range(99):
+            (tmp_path / name / f"{i:04d}.wav").touch()
+    with pytest.raises(DataError, match="DogBark has 99 .wav files; dcase2023 mode needs exactly 100"):
+        find_audio_set(tmp_path, "generated", exact_count=100)
+
+
+def test_reference_missing_a_generated_category(tmp_path):
+    write_clip(tmp_path / "gen" / "Rain" / "1.wav")
+    write_clip(tmp_path / "gen" / "GunShot" / "1.wav")
+    write_clip(tmp_path / "ref" / "rain" / "1.wav")
+    options = ScoreOptions(str(tmp_path / "gen"), str(tmp_path / "ref"), str(tmp_path / "out"))
+    with pytest.raises(DataError, match="has no folder for category GunShot"):
+        run_scoring(options)
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_folder_and_statistics_with_wrong_embedding(tmp_path, official_stats_dir):
+    with pytest.raises(DataError, match="generated folder .*nowhere does not exist"):
+        find_audio_set(tmp_path / "nowhere", "generated")
+    options = ScoreOptions(str(tmp_path), str(official_stats_dir), str(tmp_path / "out"), embedding="soundnet")
+    with pytest.raises(ConfigError, match="--embedding vggish --mode dcase2023"):
+        run_scoring(options)
