@@ -5,7 +5,6 @@ Spectrograms live in :mod:`toolkit.features`.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,12 +91,3 @@ def write_clip(path: str | Path, samples: np.ndarray, sample_rate: int, subtype:
     """Write a mono clip as WAV atomically (a reader never sees half a file)."""
     with atomic_open(path, "wb") as handle:
         sf.write(handle, samples, sample_rate, subtype=subtype, format="WAV")
-
-
-def file_digest(path: str | Path, algorithm: str = "sha256", chunk_size: int = 1 << 20) -> str:
-    """Hex digest (``sha256``, ``md5``, ...) of a file's bytes, read in chunks."""
-    digest = hashlib.new(algorithm)
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(chunk_size), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

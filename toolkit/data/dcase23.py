@@ -18,7 +18,8 @@ from pathlib import Path
 import soundfile as sf
 from tqdm import tqdm
 
-from toolkit.audio import ClipFormat, file_digest
+from toolkit.audio import ClipFormat
+from toolkit.fileio import file_digest
 from toolkit.categories import CATEGORIES, category_id, is_category
 from toolkit.data.prepare import find_audio_files
 from toolkit.data.staging import replace_path, staged_dir

@@ -107,11 +107,9 @@ def dump_from_config(cfg) -> dict[str, Path]:
     data = cfg.data
     settings = stft_settings(data)
     splits = {"train": data.train_manifest, "valid": data.get("valid_manifest")}
+    peak = data.get("peak_normalize", DEFAULT_PEAK)
     written = {}
     for split, manifest in splits.items():
-        if manifest is None:
-            continue
-        written[split], _ = dump_split(
-            manifest, Path(data.dump_dir) / split, settings, int(data.clip_samples), data.get("peak_normalize", DEFAULT_PEAK),
-        )
+        if manifest is not None:
+            written[split], _ = dump_split(manifest, Path(data.dump_dir) / split, settings, int(data.clip_samples), peak)
     return written

