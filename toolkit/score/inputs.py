@@ -1,4 +1,5 @@
-"""Finding and validating the audio sets to score: ``<root>/<category>/*.wav`` in either folder layout.
+"""Finding and validating the audio sets to score: ``<root>/<category>/*.wav`` in either folder layout,
+or the clips a prepared manifest lists.
 
 Category folders are matched case- and underscore-insensitively (``Sneeze_Cough`` as the baseline writes,
 ``sneeze_cough`` as the official scorer reads). Files are checked like the official DCASE 2023 scorer
@@ -16,6 +17,7 @@ import soundfile as sf
 from scipy.io import wavfile
 
 from toolkit.categories import CATEGORIES, category_id, is_category
+from toolkit.data.manifest import read_manifest
 from toolkit.errors import DataError
 
 logger = logging.getLogger(__name__)
@@ -110,8 +112,23 @@ def read_raw_wav(path: str | Path) -> tuple[np.ndarray, int]:
     return (data.mean(axis=1) if data.ndim > 1 else data), rate
 
 
+def manifest_audio_set(manifest: Path, what: str) -> AudioSet:
+    """The clips a prepared manifest lists (e.g. the validation split), by category, validated."""
+    files: dict[str, list[Path]] = {}
+    for entry in read_manifest(manifest):
+        files.setdefault(CATEGORIES[int(entry["category_id"])], []).append(Path(entry["path"]))
+    for path in (p for paths in files.values() for p in paths):
+        check_clip(path)
+    if not files:
+        raise DataError(f"{what} manifest {manifest} lists no clips")
+    return AudioSet(manifest, {name: files[name] for name in CATEGORIES if name in files})
+
+
 def find_audio_set(root: str | Path, what: str, exact_count: int | None = None) -> AudioSet:
-    """Discover and validate every ``*.wav`` of ``root``; ``exact_count`` also requires all 7 categories."""
+    """Discover and validate every ``*.wav`` of ``root`` (a folder, or a prepared ``.jsonl`` manifest);
+    ``exact_count`` also requires all 7 categories."""
+    if Path(root).suffix == ".jsonl" and Path(root).is_file():
+        return manifest_audio_set(Path(root), what)
     folders = category_folders(root, what)
     if exact_count is not None:
         missing = [name for name in CATEGORIES if name not in folders]
