@@ -43,8 +43,9 @@ def _mel_basis(settings: STFTSettings) -> np.ndarray:
     ).astype(np.float32)
 
 
+@lru_cache(maxsize=16)
 def mel_basis(settings: STFTSettings, device=None, dtype=torch.float32) -> Tensor:
-    """Slaney-normalised mel filterbank [n_mels, n_freqs]."""
+    """Slaney-normalised mel filterbank [n_mels, n_freqs], cached per device and dtype (no host sync per call)."""
     return torch.from_numpy(_mel_basis(settings)).to(device=device, dtype=dtype)
 
 

@@ -26,5 +26,5 @@ class AbsPriorEncoder(nn.Module, ABC):
         return None
 
     def latent_losses(self, latent: Tensor | None) -> dict[str, Tensor]:
-        """Extra generator losses on the latent condition (unweighted), e.g. ``{"latent": ...}``."""
+        """Extra generator losses on the latent condition (unweighted), e.g. ``{"meanstd": ...}`` (logged as ``loss/g/latent_meanstd``)."""
         return {}

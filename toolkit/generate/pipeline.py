@@ -62,26 +62,22 @@ def generate_clips(exp_dir: str | Path, options: GenerateOptions | None = None, 
         raise ConfigError(f"generate.batch_size must be a positive integer or null (auto), got {options.batch_size}")
     set_threads(options.threads)
 
-    writer: ClipWriter | None = None
-    done: set[tuple[int, int]] = set()
+    writer = ClipWriter(out_dir, plan.clips_per_category)
+    done = writer.open()
     jobs = plan.jobs()
-    bar = tqdm(total=len(jobs), desc="generate", unit="clip", disable=not progress)
+    bar = tqdm(total=len(jobs), initial=len(done), desc="generate", unit="clip", disable=not progress)
     try:
         for checkpoint, group in itertools.groupby(jobs, key=lambda job: job.checkpoint):
-            generator, sample_rate = _load(checkpoint, options)
-            if writer is None:
-                writer = ClipWriter(out_dir, sample_rate, generator.model.clip_samples, plan.clips_per_category)
-                done = writer.open()
-                bar.update(len(done))
             todo = [job for job in group if (job.category_id, job.index) not in done]
-            _run(generator, todo, _batch_size(generator, options), writer, bar)
-            del generator
-            gc.collect()
+            if todo:
+                generator, sample_rate = _load(checkpoint, options)
+                _run(generator, todo, _batch_size(generator, options), writer, sample_rate, bar)
+                del generator
+                gc.collect()
         result = writer.finish(_record(plan, options, out_dir))
     finally:
         bar.close()
-        if writer is not None:
-            writer.close()
+        writer.close()
     logger.info("wrote %d clips per category for %d categories to %s", plan.clips_per_category, len(CATEGORIES), result)
     return result
 
@@ -100,12 +96,13 @@ def _batch_size(generator: FastGenerator, options: GenerateOptions) -> int:
     return generator.auto_batch_size(options.memory_budget_gb)
 
 
-def _run(generator: FastGenerator, jobs: list[ClipJob], batch_size: int, writer: ClipWriter, bar: tqdm) -> None:
+def _run(generator: FastGenerator, jobs: list[ClipJob], batch_size: int, writer: ClipWriter, sample_rate: int,
+         bar: tqdm) -> None:
     for start in range(0, len(jobs), batch_size):
         batch = jobs[start : start + batch_size]
         audio = generator([j.category_id for j in batch], [j.noise_scale for j in batch], [j.seed for j in batch])
         for job, clip in zip(batch, audio.numpy()):
-            writer.write(job, clip)
+            writer.write(job, clip, sample_rate)
         bar.update(len(batch))
 
 

@@ -35,11 +35,9 @@ class ClipWriter:
     is kept and only the rest are generated again.
     """
 
-    def __init__(self, out_dir: str | Path, sample_rate: int, num_samples: int, clips_per_category: int):
+    def __init__(self, out_dir: str | Path, clips_per_category: int):
         self.out_dir = Path(out_dir)
         self.partial = self.out_dir.with_name(f".{self.out_dir.name}.partial")
-        self.sample_rate = sample_rate
-        self.num_samples = num_samples
         self.width = max(4, len(str(clips_per_category)))
         self._manifest = None
 
@@ -62,16 +60,16 @@ class ClipWriter:
         self._manifest = open(manifest, "a", encoding="utf-8")
         return done
 
-    def write(self, job: ClipJob, audio: np.ndarray) -> None:
-        """Write one clip [num_samples] in both layouts (the second a hard link where possible)."""
-        if audio.shape != (self.num_samples,):
-            raise DataError(f"generated clip has shape {audio.shape}, expected ({self.num_samples},)")
+    def write(self, job: ClipJob, audio: np.ndarray, sample_rate: int) -> None:
+        """Write one mono clip [samples] in both layouts (the second a hard link where possible)."""
+        if audio.ndim != 1:
+            raise DataError(f"generated clip has shape {audio.shape}; expected one mono channel")
         baseline, scorer = (self.partial / p for p in self.relative_paths(job))
         for path in (baseline, scorer):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.unlink(missing_ok=True)
         with open(baseline, "wb") as handle:  # a Python file object: libsndfile does not fsync every clip
-            sf.write(handle, np.clip(audio, -1.0, 1.0), self.sample_rate, subtype=SUBTYPE, format="WAV")
+            sf.write(handle, np.clip(audio, -1.0, 1.0), sample_rate, subtype=SUBTYPE, format="WAV")
         try:
             os.link(baseline, scorer)
         except OSError:

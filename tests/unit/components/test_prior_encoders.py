@@ -53,7 +53,7 @@ def test_vifs_latent_loss_uses_global_mean_and_unbiased_std():
     latent = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
     mean, var = 2.5, sum((v - 2.5) ** 2 for v in (1, 2, 3, 4)) / 3
     expected = mean**2 + (math.sqrt(var) - 1) ** 2
-    assert prior.latent_losses(latent)["latent"].item() == pytest.approx(expected)
+    assert prior.latent_losses(latent)["meanstd"].item() == pytest.approx(expected)
     assert prior.latent_losses(None) == {}
 
 

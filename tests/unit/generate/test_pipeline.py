@@ -16,6 +16,9 @@ from toolkit.score.inputs import find_audio_set
 
 from .conftest import SHORT, save_checkpoint
 
+#: One 16-bit step: float differences far below 1e-5 (batch composition) may round to the next step.
+PCM_STEP = 1 / 32768
+
 
 @pytest.fixture(autouse=True)
 def _one_thread():
@@ -51,12 +54,14 @@ def test_submission_passes_the_official_checks(tmp_path, short_checkpoint):
 
 def test_same_options_reproduce_the_same_files(tmp_path, short_checkpoint):
     first = generate_clips(tmp_path / "a", _options(short_checkpoint, batch_size=3), progress=False)
-    second = generate_clips(tmp_path / "b", _options(short_checkpoint, batch_size=1), progress=False)
-    assert first.name == second.name
+    again = generate_clips(tmp_path / "b", _options(short_checkpoint, batch_size=3), progress=False)
+    other_batch = generate_clips(tmp_path / "c", _options(short_checkpoint, batch_size=1), progress=False)
+    assert first.name == again.name == other_batch.name
     for name in ("DogBark/0001.wav", "Rain/0002.wav"):
+        assert (first / "audio" / name).read_bytes() == (again / "audio" / name).read_bytes()
         one, _ = sf.read(first / "audio" / name)
-        two, _ = sf.read(second / "audio" / name)
-        assert np.abs(one).max() > 0 and np.array_equal(one, two)
+        assert np.abs(one).max() > 0
+        assert np.abs(one - sf.read(other_batch / "audio" / name)[0]).max() <= PCM_STEP
 
 
 def test_interrupted_run_resumes_and_never_looks_complete(tmp_path, short_checkpoint, monkeypatch):
@@ -95,6 +100,6 @@ def test_ensemble_takes_each_category_from_its_checkpoint(tmp_path, short_checkp
     for category, source in (("Rain", alone), ("DogBark", base)):
         mixed, _ = sf.read(ensemble / "audio" / category / "0002.wav")
         single, _ = sf.read(source / "audio" / category / "0002.wav")
-        assert np.array_equal(mixed, single)
+        assert np.abs(mixed - single).max() <= PCM_STEP
     rain, _ = sf.read(ensemble / "audio" / "Rain" / "0002.wav")
-    assert not np.array_equal(rain, sf.read(base / "audio" / "Rain" / "0002.wav")[0])
+    assert np.abs(rain - sf.read(base / "audio" / "Rain" / "0002.wav")[0]).max() > 100 * PCM_STEP

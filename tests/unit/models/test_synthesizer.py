@@ -26,7 +26,7 @@ def test_children_and_training_output(vifs):
     assert [h.shape[-1] for h in out.heads] == [512, 1024, 2048]
     for t in (out.z, out.z_p, out.m_p, out.logs_p, out.m_q, out.logs_q):
         assert t.shape == (2, 16, 344)
-    assert out.latent.shape == (2, 16) and set(out.latent_losses) == {"latent"}
+    assert out.latent.shape == (2, 16) and set(out.latent_losses) == {"meanstd"}
     assert out.window_starts.dtype == torch.long and ((0 <= out.window_starts) & (out.window_starts <= 344 - 8)).all()
     # the decoded window is the posterior's z at window_starts
     start = int(out.window_starts[0])
@@ -93,9 +93,9 @@ def test_contract_violations_name_the_component(vifs):
 
 
 def test_latent_losses_must_be_a_dict_of_scalars(vifs):
-    vifs.prior_encoder.latent_losses = lambda latent: {"latent": latent}
+    vifs.prior_encoder.latent_losses = lambda latent: {"meanstd": latent}
     try:
-        with pytest.raises(ContractError, match=r"latent_losses\['latent'\]"):
+        with pytest.raises(ContractError, match=r"latent_losses\['meanstd'\]"):
             vifs(torch.tensor([0]), torch.rand(1, 513, 344))
     finally:
         del vifs.prior_encoder.latent_losses

@@ -85,7 +85,7 @@ def test_logs_reach_tensorboard(tiny_config, tmp_path):
     Trainer(tiny_config("train.max_steps=2", "train.valid_interval=2", "train.valid_audio=true")).fit()
     events = EventAccumulator(str(tmp_path / "exp" / "tensorboard"), size_guidance={"audio": 0, "images": 0}).Reload()
     tags = events.Tags()
-    assert {"loss/d/total", "loss/g/mel", "loss/g/kl", "loss/g/latent_latent", "lr/g", "grad_norm/g",
+    assert {"loss/d/total", "loss/g/mel", "loss/g/kl", "loss/g/latent_meanstd", "lr/g", "grad_norm/g",
             "speed/steps_per_second", "valid/mel"} <= set(tags["scalars"])
     assert [e.step for e in events.Scalars("loss/g/mel")] == [1, 2]
     assert {"mel/valid_real", "mel/generated_DogBark"} <= set(tags["images"])

@@ -105,4 +105,4 @@ class VIFSPriorEncoder(AbsPriorEncoder):
         """mean^2 + (std - 1)^2 over all B x C entries of the latent (one global mean, unbiased std)."""
         if latent is None:
             return {}
-        return {"latent": latent.mean() ** 2 + (latent.std() - 1.0) ** 2}
+        return {"meanstd": latent.mean() ** 2 + (latent.std() - 1.0) ** 2}
