@@ -22,6 +22,7 @@ from toolkit.fileio import atomic_open
 logger = logging.getLogger(__name__)
 
 LAST = "last.pt"
+INITIAL = "initial.pt"  # the untrained model of a fresh run: the step-0 baseline of comparisons
 STEP_PATTERN = re.compile(r"^step_(\d{8,})\.pt$")
 REQUIRED_KEYS = ("generator", "discriminator", "step", "config")
 
@@ -102,6 +103,13 @@ class CheckpointManager:
     @property
     def last(self) -> Path:
         return self.directory / LAST
+
+    def save_initial(self, state: dict) -> None:
+        """Write ``initial.pt`` once (never rotated): the model before its first step, for baselines."""
+        path = self.directory / INITIAL
+        if not path.exists():
+            self.directory.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, serialize(state))
 
     def step_checkpoints(self) -> list[Path]:
         """``step_*.pt`` files, oldest first."""

@@ -377,6 +377,10 @@ class Trainer:
             logger.info("nothing to do: already at step %d, epoch %d", self.step, self.epoch)
             return
         tensorboard = self._start_logging()
+        if self.step == 0:
+            state = self.state_dict()  # every rank takes part (RNG states are gathered)
+            if self.ctx.is_main:
+                self.checkpoints.save_initial(state)
         try:
             self._loop()
         finally:
