@@ -20,7 +20,10 @@ dataset=dcase23               # dcase23 | demo | a folder in the DCASE layout (<
 ngpu=0                        # 0: train on CPU; N >= 1: torchrun with N processes
 tag=""                        # experiment tag; empty: derived from --experiment and the overrides
 experiment=vifs               # preset conf/experiment/<name>.yaml
-inference_ckpt=last           # checkpoint (exp/<tag>/checkpoints/<name>.pt) that generate and score use
+inference_ckpt=last           # checkpoint(s) (exp/<tag>/checkpoints/<name>.pt) that generate and score use;
+                              # several, space-separated, are compared (e.g. "initial last": untrained vs trained)
+vggish_weights=""             # torchvggish state dict: score with vggish in dcase2023 mode instead of soundnet
+eval_stats=""                 # folder of official DCASE statistics (<category>/gt_embedding.pkl) to score against
 force=false                   # true: redo the selected stages even when their .done marker exists
 demo_clips_per_category=24    # --dataset demo: clips synthesised per category
 demo_seed=0                   # --dataset demo: seed of the synthesiser
@@ -43,7 +46,9 @@ Options (defaults in brackets):
   --ngpu N                 GPUs for training (torchrun when N >= 1) [${ngpu}]
   --tag TAG                experiment folder exp/TAG [derived from --experiment and the overrides]
   --experiment NAME        preset conf/experiment/NAME.yaml [${experiment}]
-  --inference-ckpt NAME    checkpoint that generate and score use [${inference_ckpt}]
+  --inference-ckpt "N..."  checkpoint(s) that generate and score use; several are compared [${inference_ckpt}]
+  --vggish-weights PATH    score with VGGish in dcase2023 mode (official FAD) instead of SoundNet
+  --eval-stats DIR         score against official statistics (<category>/gt_embedding.pkl), needs VGGish
   --force true|false       redo stages even when they are marked done [${force}]
   --demo-clips-per-category N   clips per category of the demo set [${demo_clips_per_category}]
   --demo-seed N            seed of the demo synthesiser [${demo_seed}]
@@ -117,8 +122,16 @@ if [ "${stage}" -ge 4 ] && [ ${#model_overrides[@]} -gt 0 ]; then
 fi
 
 exp=${expdir}/${tag}
-gen_dir=${exp}/gen_${inference_ckpt}_$(short_hash "$(sorted_lines ${option_overrides[@]+"${option_overrides[@]}"})")
 data_dir=${datadir}/${dataset_name}
+# Scoring: SoundNet (offline) against the validation split, unless VGGish weights or official statistics are given.
+score_overrides=("score.reference_dir=${eval_stats:-${data_dir}/valid/manifest.jsonl}")
+if [ -n "${vggish_weights}" ] || [ -n "${eval_stats}" ]; then
+    score_overrides+=(score.embedding=vggish score.mode=dcase2023)
+    [ -z "${vggish_weights}" ] || score_overrides+=("score.vggish_weights=$(cd "$(dirname "${vggish_weights}")" && pwd)/$(basename "${vggish_weights}")")
+fi
+
+options_hash=$(short_hash "$(sorted_lines ${option_overrides[@]+"${option_overrides[@]}"} "${score_overrides[@]}")")
+gen_dir_of() { echo "${exp}/gen_$1_${options_hash}"; }
 dump_dir=${dumpdir}/${dataset_name}
 data_settings=$(sorted_lines ${data_overrides[@]+"${data_overrides[@]}"})
 
@@ -227,42 +240,52 @@ if [ "${stage}" -le 3 ] && [ "${stop_stage}" -ge 3 ]; then
 fi
 
 if [ "${stage}" -le 4 ] && [ "${stop_stage}" -ge 4 ]; then
-    log "Stage 4: generate from ${exp}/checkpoints/${inference_ckpt}.pt -> ${gen_dir}"
-    if ! skip_stage "${gen_dir}/.generate.done" ""; then
-        python_stage toolkit.bin.generate generate "generate.checkpoint=${exp}/checkpoints/${inference_ckpt}.pt" \
-            "generate.out_dir=${gen_dir}" ${later_overrides[@]+"${later_overrides[@]}"}
-        mark_done "${gen_dir}/.generate.done" ""
-    fi
+    for ckpt in ${inference_ckpt}; do
+        gen_dir=$(gen_dir_of "${ckpt}")
+        log "Stage 4: generate from ${exp}/checkpoints/${ckpt}.pt -> ${gen_dir}"
+        if ! skip_stage "${gen_dir}/.generate.done" ""; then
+            python_stage toolkit.bin.generate generate "generate.checkpoint=${exp}/checkpoints/${ckpt}.pt" \
+                "generate.out_dir=${gen_dir}" ${later_overrides[@]+"${later_overrides[@]}"}
+            mark_done "${gen_dir}/.generate.done" "" "${gen_dir}/.score.done"
+        fi
+    done
 fi
 
 if [ "${stage}" -le 5 ] && [ "${stop_stage}" -ge 5 ]; then
-    log "Stage 5: score ${gen_dir}/audio against ${data_dir}/source -> ${gen_dir}/score/score.{json,md,png}"
-    if ! skip_stage "${gen_dir}/.score.done" ""; then
-        python_stage toolkit.bin.score_stage score "score.generated_dir=${gen_dir}/audio" \
-            "score.reference_dir=${data_dir}/source" "score.out_dir=${gen_dir}/score" \
-            ${later_overrides[@]+"${later_overrides[@]}"}
-        mark_done "${gen_dir}/.score.done" ""
-    fi
+    for ckpt in ${inference_ckpt}; do
+        gen_dir=$(gen_dir_of "${ckpt}")
+        log "Stage 5: score ${gen_dir}/audio against ${score_overrides[0]#*=} -> ${gen_dir}/score/score.{json,md,png}"
+        if ! skip_stage "${gen_dir}/.score.done" ""; then
+            python_stage toolkit.bin.score_stage score "score.generated_dir=${gen_dir}/audio" \
+                "score.out_dir=${gen_dir}/score" "${score_overrides[@]}" ${later_overrides[@]+"${later_overrides[@]}"}
+            mark_done "${gen_dir}/.score.done" ""
+        fi
+    done
+    "${python}" -m toolkit.bin.compare "${exp}"
 fi
 
 if [ "${stage}" -le 6 ] && [ "${stop_stage}" -ge 6 ]; then
-    log "Stage 6: select checkpoints x noise scales per category for ${exp} -> ${exp}/select"
+    log "Stage 6: select checkpoints x noise scales per category for ${exp} -> ${exp}/select/ensemble.yaml"
     if ! skip_stage "${exp}/.select.done" ""; then
-        python_stage toolkit.bin.select select ${later_overrides[@]+"${later_overrides[@]}"}
+        python_stage toolkit.bin.select select "${score_overrides[@]}" ${later_overrides[@]+"${later_overrides[@]}"}
         mark_done "${exp}/.select.done" ""
     fi
+    log "Generate from the ensemble: ./run.sh --tag ${tag} --stage 4 --stop-stage 5 generate.ensemble=${exp}/select/ensemble.yaml"
 fi
 
 if [ "${stage}" -le 7 ] && [ "${stop_stage}" -ge 7 ]; then
-    log "Stage 7: report of ${exp} -> ${exp}/report"
+    log "Stage 7: report of ${exp} -> ${exp}/report/index.html"
     if ! skip_stage "${exp}/.report.done" ""; then
-        python_stage toolkit.bin.report report ${later_overrides[@]+"${later_overrides[@]}"}
+        "${python}" -m toolkit.bin.report "${exp}"
         mark_done "${exp}/.report.done" ""
     fi
 fi
 
-if [ "${stop_stage}" -ge 4 ] && [ -d "${gen_dir}" ]; then
-    log "Generated sounds: ${gen_dir}"
-    [ "${stop_stage}" -lt 5 ] || log "Score table: ${gen_dir}/score/score.md"
+if [ "${stop_stage}" -ge 4 ]; then
+    for ckpt in ${inference_ckpt}; do
+        [ ! -d "$(gen_dir_of "${ckpt}")" ] || log "Generated sounds (${ckpt}): $(gen_dir_of "${ckpt}")/audio"
+    done
+    [ "${stop_stage}" -lt 5 ] || [ ! -f "${exp}/scores.md" ] || log "Score table: ${exp}/scores.md"
+    [ "${stop_stage}" -lt 7 ] || [ ! -f "${exp}/report/index.html" ] || log "Report: ${exp}/report/index.html"
 fi
 log "Successfully finished. [elapsed=${SECONDS}s]"

@@ -3,36 +3,12 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _env() -> dict:
-    env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env.pop("DCASE23_ROOT", None)
-    return env
-
-
-@pytest.fixture(scope="module")
-def recipe(tmp_path_factory) -> Path:
-    """A private copy of the recipe folder (its data/, dump/ and exp/ land there)."""
-    root = tmp_path_factory.mktemp("repo")
-    (root / "utils").symlink_to(REPO / "utils")
-    shutil.copytree(REPO / "recipes" / "dcase23_task7", root / "recipes" / "dcase23_task7", symlinks=True,
-                    ignore=shutil.ignore_patterns("data", "dump", "exp", "downloads"))
-    return root / "recipes" / "dcase23_task7"
-
-
-def run(recipe: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["./run.sh", *args], cwd=recipe, env=_env(), capture_output=True, text=True, timeout=300)
 
 
 # --- utils/parse_options.sh ----------------------------------------------------------------------
@@ -67,8 +43,8 @@ def test_parse_options_semantics(tmp_path):
 
 # --- run.sh --------------------------------------------------------------------------------------
 
-def test_stages_0_1_on_demo_then_skip_then_force(recipe):
-    first = run(recipe, "--dataset", "demo", "--stage", "0", "--stop-stage", "1", "--demo-clips-per-category", "2")
+def test_stages_0_1_on_demo_then_skip_then_force(recipe, run_recipe):
+    first = run_recipe(recipe, "--dataset", "demo", "--stage", "0", "--stop-stage", "1", "--demo-clips-per-category", "2")
     assert first.returncode == 0, first.stderr
     data = recipe / "data" / "demo"
     entries = [json.loads(line) for split in ("train", "valid")
@@ -79,14 +55,14 @@ def test_stages_0_1_on_demo_then_skip_then_force(recipe):
     assert (data / ".obtain.done").is_file() and (data / ".prepare.done").is_file()
     assert (recipe / "exp" / "vifs_demo" / "hydra" / "prepare" / ".hydra" / "overrides.yaml").is_file()
 
-    again = run(recipe, "--dataset", "demo", "--stop_stage", "1", "--demo-clips-per-category", "2")
+    again = run_recipe(recipe, "--dataset", "demo", "--stop_stage", "1", "--demo-clips-per-category", "2")
     assert again.returncode == 0, again.stderr
     assert again.stderr.count("skipped (") == 2 and "toolkit.bin.prepare" not in again.stderr
 
-    changed = run(recipe, "--dataset", "demo", "--stop-stage", "0", "--demo-clips-per-category", "3")
+    changed = run_recipe(recipe, "--dataset", "demo", "--stop-stage", "0", "--demo-clips-per-category", "3")
     assert changed.returncode != 0 and "--force true" in changed.stderr
 
-    forced = run(recipe, "--dataset", "demo", "--stop-stage", "0", "--demo-clips-per-category", "3",
+    forced = run_recipe(recipe, "--dataset", "demo", "--stop-stage", "0", "--demo-clips-per-category", "3",
                  "--force", "true")
     assert forced.returncode == 0, forced.stderr
     assert "skipped" not in forced.stderr and len(list((data / "source").glob("*/*.wav"))) == 21
@@ -97,11 +73,11 @@ def exp_dirs(recipe: Path) -> set[str]:
     return {p.name for p in (recipe / "exp").iterdir()} if (recipe / "exp").is_dir() else set()
 
 
-def test_tag_from_model_train_data_overrides_only(recipe):
+def test_tag_from_model_train_data_overrides_only(recipe, run_recipe):
     # --stage 3 --stop-stage 2 runs no stage: it only derives the tag and records the command
     before = exp_dirs(recipe)
     args = ["--dataset", "demo", "--stage", "3", "--stop-stage", "2"]
-    result = run(recipe, *args, "train.lr=1e-4", "model/decoder=hifigan", "generate.noise_scale=0.5",
+    result = run_recipe(recipe, *args, "train.lr=1e-4", "model/decoder=hifigan", "generate.noise_scale=0.5",
                  "data.valid_fraction=0.1")
     assert result.returncode == 0, result.stderr
     tag = "vifs_demo_data.valid_fraction-0.1_model-decoder-hifigan_train.lr-1e-4"
@@ -109,33 +85,33 @@ def test_tag_from_model_train_data_overrides_only(recipe):
     recorded = (recipe / "exp" / tag / "run.sh").read_text()
     assert "./run.sh --dataset demo --stage 3 --stop-stage 2 \"$@\" train.lr=1e-4 model/decoder=hifigan" in recorded
     # order and generation options do not change it; --tag replaces it
-    assert run(recipe, *args, "model/decoder=hifigan", "data.valid_fraction=0.1", "score.x=1",
+    assert run_recipe(recipe, *args, "model/decoder=hifigan", "data.valid_fraction=0.1", "score.x=1",
                "train.lr=1e-4").returncode == 0
-    assert run(recipe, *args, "--tag", "mine", "model.x=1").returncode == 0
+    assert run_recipe(recipe, *args, "--tag", "mine", "model.x=1").returncode == 0
     assert exp_dirs(recipe) - before == {tag, "mine"}
 
 
-def test_model_override_at_generation_is_refused(recipe):
-    result = run(recipe, "--dataset", "demo", "--stage", "4", "model.hidden_channels=8", "generate.n=1")
+def test_model_override_at_generation_is_refused(recipe, run_recipe):
+    result = run_recipe(recipe, "--dataset", "demo", "--stage", "4", "model.hidden_channels=8", "generate.n=1")
     assert result.returncode != 0
     assert "model override 'model.hidden_channels=8' given to stage 4" in result.stderr
     assert "--tag vifs_demo_model.hidden_channels-8" in result.stderr
 
 
-def test_second_run_on_same_experiment_stops(recipe):
+def test_second_run_on_same_experiment_stops(recipe, run_recipe):
     lock = recipe / "exp" / "locked" / ".lock"
     lock.parent.mkdir(parents=True, exist_ok=True)
     with open(lock, "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        result = run(recipe, "--dataset", "demo", "--tag", "locked", "--stage", "3", "--stop-stage", "2")
+        result = run_recipe(recipe, "--dataset", "demo", "--tag", "locked", "--stage", "3", "--stop-stage", "2")
     assert result.returncode != 0 and "another run.sh is working on exp/locked" in result.stderr
     assert not (recipe / "exp" / "locked" / "run.sh").exists()
 
 
-def test_bad_options_are_one_line_errors(recipe, tmp_path):
+def test_bad_options_are_one_line_errors(recipe, tmp_path, run_recipe):
     for args, message in ((["--no-such-option", "1"], "unknown option"),
                           (["--dataset", str(tmp_path / "missing")], "not dcase23, demo or an existing folder"),
                           (["--stage", "x"], "--stage must be a non-negative integer"),
                           (["--force", "yes"], "takes true or false")):
-        result = run(recipe, *args)
+        result = run_recipe(recipe, *args)
         assert result.returncode != 0 and message in result.stderr, (args, result.stderr)

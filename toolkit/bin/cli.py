@@ -16,6 +16,7 @@ COMMANDS = {
     "train": ("train", "train a model (Hydra app; torchrun for several GPUs)"),
     "generate": ("generate", "generate clips per category from a checkpoint (Hydra app)"),
     "score": ("score", "score generated audio against a reference (FAD, KAD, fit, PRDC)"),
+    "compare": ("compare", "the scores of every generated set of an experiment side by side"),
     "select": ("select", "grid-search checkpoints x noise scales per category (Hydra app)"),
     "report": ("report", "write the static HTML report of an experiment"),
     "listening-test": ("listening_test", "build a blind listening-test page"),

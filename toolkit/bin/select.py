@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from dataclasses import replace
 
 from omegaconf import OmegaConf
 
@@ -26,6 +27,8 @@ def task(cfg) -> None:
     use_all_cores(score.pop("num_threads", None))
     score.update(generated_dir="", out_dir="", scorers=select["scorers"])
     generate = GenerateOptions.from_mapping(OmegaConf.to_container(cfg.generate, resolve=True))
+    if select["clips_per_category"] is not None:
+        generate = replace(generate, clips_per_category=int(select["clips_per_category"]))
     checkpoints = grid_checkpoints(cfg.exp_dir, select["checkpoints"], int(select["last_checkpoints"]))
     select_ensemble(cfg.exp_dir, select["out_dir"], checkpoints, select["noise_scales"], generate,
                     ScoreOptions(**score), metric=select["metric"])

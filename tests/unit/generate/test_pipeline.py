@@ -69,10 +69,10 @@ def test_interrupted_run_resumes_and_never_looks_complete(tmp_path, short_checkp
     original = writer_module.ClipWriter.write
     written = []
 
-    def failing_write(self, job, audio):
+    def failing_write(self, job, audio, sample_rate):
         if len(written) == 5:
             raise KeyboardInterrupt
-        original(self, job, audio)
+        original(self, job, audio, sample_rate)
         written.append(job)
 
     monkeypatch.setattr(writer_module.ClipWriter, "write", failing_write)

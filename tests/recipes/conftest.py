@@ -1,0 +1,42 @@
+"""A private copy of the recipe per test module, and a runner for its run.sh."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def recipe_env() -> dict:
+    """The environment run.sh gets: this interpreter first on PATH, no DCASE23_ROOT from the caller."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.pop("DCASE23_ROOT", None)
+    return env
+
+
+@pytest.fixture(scope="module")
+def recipe(tmp_path_factory) -> Path:
+    """A private copy of the recipe folder (its data/, dump/ and exp/ land there)."""
+    root = tmp_path_factory.mktemp("repo")
+    (root / "utils").symlink_to(REPO / "utils")
+    shutil.copytree(REPO / "recipes" / "dcase23_task7", root / "recipes" / "dcase23_task7", symlinks=True,
+                    ignore=shutil.ignore_patterns("data", "dump", "exp", "downloads"))
+    return root / "recipes" / "dcase23_task7"
+
+
+@pytest.fixture(scope="session")
+def run_recipe(recipe_env):
+    """``run_recipe(recipe, *args, timeout=...)``: run ./run.sh there and capture its output."""
+
+    def run(recipe: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+        return subprocess.run(["./run.sh", *args], cwd=recipe, env=recipe_env, capture_output=True, text=True,
+                              timeout=timeout)
+
+    return run
