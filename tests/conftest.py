@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("FOLEY_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
@@ -26,3 +27,12 @@ def realclips(shared_data) -> Path:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Tests use one intra-op thread: their tensors are small and CI has two shared cores."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)

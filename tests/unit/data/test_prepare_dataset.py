@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from toolkit.audio import ClipFormat
 from toolkit.categories import CATEGORIES
 from toolkit.data.manifest import read_manifest
 from toolkit.data.prepare import PreparedClip, prepare_dataset, split_stratified
@@ -83,7 +82,6 @@ def test_odd_files_prepared_and_broken_ones_rejected(odd_folder, tmp_path):
     assert read_manifest(out / "valid" / "manifest.jsonl") == []
     assert sorted(e["source"] for e in train) == sorted(str(root / name) for name in good)
     assert not {e["source"] for e in train} & {str(root / name) for name in bad}
-    fmt = ClipFormat()
     for entry in train:
         info = sf.info(entry["path"])
         assert (info.samplerate, info.channels, info.frames, info.subtype) == (22050, 1, 88200, "PCM_16")

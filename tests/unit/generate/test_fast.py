@@ -14,14 +14,6 @@ IDS = [0, 3, 6, 2]
 SEEDS = [11, 12, 13, 14]
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.mark.parametrize("bundle", ["vifs", "vits"])
 def test_fast_path_matches_plain_infer(bundle):
     plain, other, _ = tiny_pair([f"model={bundle}"])

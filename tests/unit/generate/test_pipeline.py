@@ -6,7 +6,6 @@ import json
 import numpy as np
 import pytest
 import soundfile as sf
-import torch
 import yaml
 
 from toolkit.categories import CATEGORIES, SNAKE_CASE
@@ -18,14 +17,6 @@ from .conftest import SHORT, save_checkpoint
 
 #: One 16-bit step: float differences far below 1e-5 (batch composition) may round to the next step.
 PCM_STEP = 1 / 32768
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def _options(checkpoint, **changes) -> GenerateOptions:

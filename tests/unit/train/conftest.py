@@ -4,7 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import torch
 
 from toolkit.categories import category_id
 from toolkit.data.dump import dump_split
@@ -17,14 +16,6 @@ CLIP_SAMPLES = 88200
 #: (category folder, clip) pairs: a handful of real clips, several categories.
 TRAIN_CLIPS = [("DogBark", "0001"), ("GunShot", "0002"), ("Footstep", "0001"), ("Rain", "0001")]
 VALID_CLIPS = [("Keyboard", "0001"), ("Sneeze_Cough", "0001")]
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def manifest_entries(realclips: Path, clips) -> list[dict]:
