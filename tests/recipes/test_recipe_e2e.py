@@ -80,7 +80,7 @@ def test_selection_yields_an_ensemble_that_stage_4_accepts(recipe, first_run, ru
 def test_rerun_skips_every_stage(recipe, first_run, run_recipe):
     result = run_recipe(recipe, "--tag", "tiny", "--stop-stage", "6", *TINY_RUN, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    stages = stage_lines(result.stderr, ": Stage ")
+    stages = stage_lines(result.stderr, ") Stage ")
     skipped = stage_lines(result.stderr, "skipped (")
     assert len(stages) == 7 and len(skipped) == 7, result.stderr[-3000:]
     assert "python -m toolkit.bin.train" not in result.stderr

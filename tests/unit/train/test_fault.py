@@ -32,5 +32,5 @@ def test_killed_checkpoint_write_resumes_from_the_previous_one(tiny_config, data
     assert resumed.step == 2
     resumed.fit()
     assert sorted(p.name for p in checkpoints.iterdir()) == [
-        "last.pt", "step_00000001.pt", "step_00000002.pt", "step_00000003.pt"]
+        "initial.pt", "last.pt", "step_00000001.pt", "step_00000002.pt", "step_00000003.pt"]
     assert load_checkpoint(checkpoints / "last.pt")["step"] == 3
