@@ -5,26 +5,23 @@ import os
 import platform
 
 
-def _cpu_model() -> str:
+def _proc_line(path: str, prefix: str) -> str | None:
+    """The first line of a ``/proc`` file that starts with ``prefix`` (None where there is no such file)."""
     try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+        with open(path, encoding="utf-8") as handle:
+            return next((line for line in handle if line.startswith(prefix)), None)
     except OSError:
-        pass
-    return platform.processor() or platform.machine()
+        return None
+
+
+def _cpu_model() -> str:
+    line = _proc_line("/proc/cpuinfo", "model name")
+    return line.split(":", 1)[1].strip() if line else platform.processor() or platform.machine()
 
 
 def _ram_gib() -> float | None:
-    try:
-        with open("/proc/meminfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("MemTotal:"):
-                    return round(int(line.split()[1]) / 2**20, 1)
-    except OSError:
-        pass
-    return None
+    line = _proc_line("/proc/meminfo", "MemTotal:")
+    return round(int(line.split()[1]) / 2**20, 1) if line else None
 
 
 def usable_cores() -> int:

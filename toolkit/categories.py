@@ -1,6 +1,8 @@
 """The seven DCASE 2023 Task 7 categories, their ids and folder spellings."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from toolkit.errors import DataError
 
 #: CamelCase names (baseline layout) in class-id order.
@@ -28,3 +30,14 @@ def category_id(name: str) -> int:
 
 def is_category(name: str) -> bool:
     return normalise(name) in _BY_KEY
+
+
+def category_subfolders(folder: Path) -> list[tuple[str, Path]]:
+    """``(CamelCase category, sub-folder)`` for each sub-folder of ``folder`` named after a category, by name.
+
+    Empty when ``folder`` is not a folder; two spellings of one category both appear (callers choose).
+    """
+    if not folder.is_dir():
+        return []
+    return [(CATEGORIES[category_id(child.name)], child) for child in sorted(folder.iterdir())
+            if child.is_dir() and is_category(child.name)]

@@ -1,4 +1,5 @@
-"""Atomic file writes: a temporary file in the same folder, fsync, then rename over the target."""
+"""File helpers: atomic writes (a temporary file in the same folder, fsync, then rename over the target),
+checksums and sorted listings."""
 from __future__ import annotations
 
 import contextlib
@@ -54,3 +55,8 @@ def file_digest(path: str | os.PathLike, algorithm: str = "sha256", chunk_size: 
         for chunk in iter(lambda: handle.read(chunk_size), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def wav_files(folder: str | os.PathLike) -> list[Path]:
+    """The ``.wav`` files (any case) directly in ``folder``, sorted by name."""
+    return sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() == ".wav")

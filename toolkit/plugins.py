@@ -76,9 +76,3 @@ def bootstrap() -> None:
     config_store = ConfigStore.instance()
     get_registry().store_plugin_configs(config_store)
     get_plugin_manager().hook.toolkit_register_configs(config_store=config_store)
-
-
-def reset() -> None:
-    """Forget loaded plugins and stored configs (tests)."""
-    global _MANAGER, _FAILURES
-    _MANAGER, _FAILURES = None, []

@@ -360,9 +360,3 @@ def get_registry() -> Registry:
     if _REGISTRY is None:
         _REGISTRY = Registry()
     return _REGISTRY
-
-
-def reset_registry() -> None:
-    """Forget the process-wide registry (tests)."""
-    global _REGISTRY
-    _REGISTRY = None

@@ -16,6 +16,13 @@ class DiscriminatorOutput:
     real_features: list[list[Tensor]]
     fake_features: list[list[Tensor]]
 
+    def add_joint(self, logits: Tensor, features: list[Tensor], batch: int) -> None:
+        """Append one sub-discriminator's outputs for ``cat([real, fake])``: the first ``batch`` rows are real."""
+        self.real_logits.append(logits[:batch])
+        self.fake_logits.append(logits[batch:])
+        self.real_features.append([f[:batch] for f in features])
+        self.fake_features.append([f[batch:] for f in features])
+
 
 class AbsDiscriminator(nn.Module, ABC):
     """Scores a real waveform [B, 1, N] against the generator's heads (lowest rate first, the last one

@@ -1,17 +1,14 @@
 """The DCASE 2023 Task 7 development set: link a local copy, or download, unpack and verify it.
 
 Verification checks what is known about the set (SCORING.md §6): the 7 class folders, the number of clips
-per class (4,850 in all) and that every clip is 22,050 Hz mono and 4 s long. Downloads resume a partial
-``.part`` file with an HTTP Range request and show a progress bar; an optional md5/sha256 is checked.
+per class (4,850 in all) and that every clip is 22,050 Hz mono and 4 s long. Downloads go through
+:mod:`toolkit.download` (resumable, progress bar, optional md5/sha256 checked before the archive is kept).
 """
 from __future__ import annotations
 
 import logging
 import os
-import socket
 import tarfile
-import urllib.error
-import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -19,10 +16,10 @@ import soundfile as sf
 from tqdm import tqdm
 
 from toolkit.audio import ClipFormat
-from toolkit.fileio import file_digest
-from toolkit.categories import CATEGORIES, category_id, is_category
+from toolkit.categories import CATEGORIES, category_subfolders
 from toolkit.data.prepare import find_audio_files
 from toolkit.data.staging import replace_path, staged_dir
+from toolkit.download import download_file
 from toolkit.errors import DataError
 
 logger = logging.getLogger(__name__)
@@ -32,16 +29,13 @@ DEV_SET_COUNTS = {"DogBark": 617, "Footstep": 703, "GunShot": 669, "Keyboard": 6
                   "MovingMotorVehicle": 621, "Rain": 824, "Sneeze_Cough": 733}
 #: Folder names that mark the development part inside an archive (preferred over any other candidate).
 DEV_FOLDER_NAMES = ("DCASEFoleySoundSynthesisDevSet", "dev")
-CHUNK = 1 << 16
 
 
 def category_folders(folder: Path) -> dict[str, Path]:
     """The class folders directly inside ``folder``, keyed by CamelCase category name."""
-    found = {}
-    if folder.is_dir():
-        for child in sorted(folder.iterdir()):
-            if child.is_dir() and is_category(child.name):
-                found.setdefault(CATEGORIES[category_id(child.name)], child)
+    found: dict[str, Path] = {}
+    for name, child in category_subfolders(folder):
+        found.setdefault(name, child)  # the first spelling (by name) wins
     return found
 
 
@@ -107,66 +101,14 @@ def link(target: str | Path, link_path: str | Path) -> Path:
     return link_path
 
 
-def _offline_error(url: str, reason, archive: Path) -> DataError:
-    return DataError(f"cannot download {url} ({reason}); put the unpacked development set somewhere and set "
-                     f"DCASE23_ROOT to it (in db.sh or the environment), or place the archive at {archive}")
-
-
 def download(url: str, archive: str | Path, checksum: str = "", timeout: float = 30.0) -> Path:
     """Download ``url`` to ``archive``, resuming ``<archive>.part``; check ``md5:<hex>``/``sha256:<hex>``.
 
-    An existing ``archive`` is kept (and checked). A server that ignores the Range request makes the
-    download start again from the beginning.
+    An existing ``archive`` is kept (and checked); see :func:`toolkit.download.download_file`.
     """
-    archive = Path(archive)
-    archive.parent.mkdir(parents=True, exist_ok=True)
-    if not archive.is_file():
-        partial = archive.with_name(archive.name + ".part")
-        offset = partial.stat().st_size if partial.is_file() else 0
-        request = urllib.request.Request(url, headers={"Range": f"bytes={offset}-"} if offset else {})
-        try:
-            response = urllib.request.urlopen(request, timeout=timeout)
-        except urllib.error.HTTPError as exc:
-            if exc.code == 416 and offset:  # nothing left to fetch: the partial file is complete
-                os.replace(partial, archive)
-                return _check(archive, checksum)
-            raise DataError(f"cannot download {url}: HTTP {exc.code} {exc.reason}; check DCASE23_URL in db.sh") from None
-        except (urllib.error.URLError, socket.timeout, OSError) as exc:
-            raise _offline_error(url, getattr(exc, "reason", exc), archive) from None
-        with response:
-            resumed = offset and response.status == 206
-            if offset and not resumed:
-                logger.info("%s ignored the resume request; downloading from the start", url)
-                offset = 0
-            remaining = response.headers.get("Content-Length")
-            total = offset + int(remaining) if remaining is not None else None
-            with open(partial, "ab" if resumed else "wb") as handle, tqdm(
-                total=total, initial=offset, unit="B", unit_scale=True, desc=f"downloading {archive.name}"
-            ) as bar:
-                try:
-                    for chunk in iter(lambda: response.read(CHUNK), b""):
-                        handle.write(chunk)
-                        bar.update(len(chunk))
-                except (OSError, socket.timeout) as exc:
-                    raise DataError(f"download of {url} interrupted ({exc}); rerun to resume from "
-                                    f"{partial.stat().st_size} bytes") from None
-        if total is not None and partial.stat().st_size != total:
-            raise DataError(f"download of {url} stopped at {partial.stat().st_size} of {total} bytes; rerun to resume")
-        os.replace(partial, archive)
-    return _check(archive, checksum)
-
-
-def _check(archive: Path, checksum: str) -> Path:
-    if checksum:
-        algorithm, _, expected = checksum.partition(":")
-        if not expected:
-            raise DataError(f"checksum '{checksum}' must look like md5:<hex> or sha256:<hex>")
-        actual = file_digest(archive, algorithm.lower())
-        if actual.lower() != expected.lower():
-            archive.unlink()
-            raise DataError(f"{archive}: {algorithm} is {actual}, expected {expected}; the file was deleted, "
-                            "rerun to download it again")
-    return archive
+    hint = (f"put the unpacked development set somewhere and set DCASE23_ROOT to it (in db.sh or the environment), "
+            f"place the archive at {archive}, or check DCASE23_URL in db.sh")
+    return download_file(url, archive, checksum, error=DataError, hint=hint, timeout=timeout)
 
 
 def extract(archive: str | Path, out_dir: str | Path) -> Path:

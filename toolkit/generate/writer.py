@@ -13,6 +13,7 @@ import soundfile as sf
 import yaml
 
 from toolkit.categories import CATEGORIES, SNAKE_CASE
+from toolkit.data.staging import replace_path
 from toolkit.errors import DataError
 from toolkit.fileio import atomic_write_text
 from toolkit.generate.plan import ClipJob
@@ -88,9 +89,7 @@ class ClipWriter:
         manifest = self.partial / MANIFEST
         _write_lines(manifest, sorted(_read_lines(manifest), key=lambda r: (r["category_id"], r["index"])))
         atomic_write_text(self.partial / OPTIONS, yaml.safe_dump(options, sort_keys=False))
-        if self.out_dir.exists():
-            shutil.rmtree(self.out_dir)
-        os.replace(self.partial, self.out_dir)
+        replace_path(self.partial, self.out_dir)
         return self.out_dir
 
     def close(self) -> None:

@@ -15,7 +15,8 @@ import yaml
 from toolkit.categories import CATEGORIES, category_id, is_category
 from toolkit.data.manifest import read_manifest
 from toolkit.errors import DataError
-from toolkit.report.media import category_folders, wav_files
+from toolkit.fileio import wav_files
+from toolkit.report.media import category_folders
 
 #: tag (prefixed by its run folder when there are several runs) -> [(step, value), ...]
 Scalars = dict[str, list[tuple[int, float]]]

@@ -23,9 +23,9 @@ from tqdm import tqdm
 
 from toolkit.categories import CATEGORIES
 from toolkit.errors import DataError
-from toolkit.fileio import atomic_write_text
+from toolkit.fileio import atomic_write_text, wav_files
 from toolkit.report.html import asset, category_label, json_for_script, page, write_page
-from toolkit.report.media import category_folders, copy_file, wav_files
+from toolkit.report.media import category_folders, copy_file
 
 logger = logging.getLogger(__name__)
 

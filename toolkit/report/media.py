@@ -8,7 +8,7 @@ import soundfile as sf
 import torch
 from matplotlib.figure import Figure
 
-from toolkit.categories import CATEGORIES, category_id, is_category
+from toolkit.categories import category_subfolders
 from toolkit.errors import DataError
 from toolkit.features import STFTSettings, mel_spectrogram
 from toolkit.fileio import atomic_write_bytes
@@ -25,21 +25,10 @@ def category_folders(root: Path) -> dict[str, Path]:
     the first layout that has any category folder wins.
     """
     for base in (root, *(root / name for name in LAYOUT_FOLDERS)):
-        if not base.is_dir():
-            continue
-        found = {
-            CATEGORIES[category_id(child.name)]: child
-            for child in sorted(base.iterdir())
-            if child.is_dir() and is_category(child.name)
-        }
+        found = dict(category_subfolders(base))
         if found:
             return found
     return {}
-
-
-def wav_files(folder: Path) -> list[Path]:
-    """The ``.wav`` files of a folder, sorted by name."""
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".wav")
 
 
 def copy_file(source: Path, target: Path) -> None:

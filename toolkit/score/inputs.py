@@ -19,6 +19,7 @@ from scipy.io import wavfile
 from toolkit.categories import CATEGORIES, category_id, is_category
 from toolkit.data.manifest import read_manifest
 from toolkit.errors import DataError
+from toolkit.fileio import wav_files
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +73,8 @@ def category_folders(root: str | Path, what: str) -> dict[str, Path]:
     return {name: found[name] for name in CATEGORIES if name in found}
 
 
-def _wav_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".wav")
+def _unreadable(path: str | Path, what: str, exc: Exception) -> DataError:
+    return DataError(f"{path}: cannot be read as {what} ({str(exc).strip() or type(exc).__name__})")
 
 
 def check_clip(path: Path) -> None:
@@ -81,7 +82,7 @@ def check_clip(path: Path) -> None:
     try:
         info = sf.info(str(path))
     except Exception as exc:  # soundfile raises several types for corrupt or non-audio files
-        raise DataError(f"{path}: cannot be read as audio ({str(exc).strip() or type(exc).__name__})") from None
+        raise _unreadable(path, "audio", exc) from None
     problems = []
     if info.samplerate != SAMPLE_RATE:
         problems.append(f"sample rate {info.samplerate} Hz (need {SAMPLE_RATE})")
@@ -98,7 +99,7 @@ def read_float_audio(path: str | Path) -> tuple[np.ndarray, int]:
     try:
         audio, rate = sf.read(str(path), dtype="float64", always_2d=True)
     except Exception as exc:
-        raise DataError(f"{path}: cannot be read as audio ({str(exc).strip() or type(exc).__name__})") from None
+        raise _unreadable(path, "audio", exc) from None
     return audio.mean(axis=1), rate
 
 
@@ -108,7 +109,7 @@ def read_raw_wav(path: str | Path) -> tuple[np.ndarray, int]:
     try:
         rate, data = wavfile.read(str(path))
     except Exception as exc:
-        raise DataError(f"{path}: cannot be read as a WAV file ({str(exc).strip() or type(exc).__name__})") from None
+        raise _unreadable(path, "a WAV file", exc) from None
     return (data.mean(axis=1) if data.ndim > 1 else data), rate
 
 
@@ -139,7 +140,7 @@ def find_audio_set(root: str | Path, what: str, exact_count: int | None = None) 
             )
     files: dict[str, list[Path]] = {}
     for name, folder in folders.items():
-        paths = _wav_files(folder)
+        paths = wav_files(folder)
         if not paths:
             raise DataError(f"{what} category folder {folder} contains no .wav files")
         if exact_count is not None and len(paths) != exact_count:

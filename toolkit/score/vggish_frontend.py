@@ -48,7 +48,8 @@ def hertz_to_mel(hertz: np.ndarray | float) -> np.ndarray:
 
 
 @lru_cache(maxsize=1)
-def _mel_matrix() -> np.ndarray:
+def mel_matrix() -> np.ndarray:
+    """The [257, 64] VGGish mel weight matrix (read-only)."""
     bins_mel = hertz_to_mel(np.linspace(0.0, SAMPLE_RATE / 2.0, FFT_LENGTH // 2 + 1))[:, None]
     edges = np.linspace(hertz_to_mel(MEL_MIN_HZ), hertz_to_mel(MEL_MAX_HZ), NUM_MEL_BANDS + 2)
     lower, centre, upper = edges[:-2], edges[1:-1], edges[2:]
@@ -58,11 +59,6 @@ def _mel_matrix() -> np.ndarray:
     matrix[0, :] = 0.0
     matrix.setflags(write=False)
     return matrix
-
-
-def mel_matrix() -> np.ndarray:
-    """The [257, 64] VGGish mel weight matrix (read-only)."""
-    return _mel_matrix()
 
 
 @lru_cache(maxsize=1)
@@ -76,7 +72,7 @@ def log_mel(signal: np.ndarray) -> np.ndarray:
         return np.zeros((0, NUM_MEL_BANDS))
     frames = np.lib.stride_tricks.sliding_window_view(signal, FRAME_LENGTH)[::FRAME_HOP]
     magnitude = np.abs(np.fft.rfft(frames * _periodic_hann(), n=FFT_LENGTH))
-    return np.log(magnitude @ _mel_matrix() + LOG_OFFSET)
+    return np.log(magnitude @ mel_matrix() + LOG_OFFSET)
 
 
 def _dcase_examples(waveform: np.ndarray) -> np.ndarray:

@@ -134,10 +134,7 @@ class SBD(nn.Module):
         for disc, (lo, hi), tr in zip(self.discriminators, self.band_ranges, self.transpose):
             x = fine_bands[:, lo:hi].transpose(1, 2) if tr else bands[:, lo:hi]
             logits, features = disc(x)
-            out.real_logits.append(logits[:batch])
-            out.fake_logits.append(logits[batch:])
-            out.real_features.append([f[:batch] for f in features])
-            out.fake_features.append([f[batch:] for f in features])
+            out.add_joint(logits, features, batch)
 
 
 class AvocodoDiscriminator(AbsDiscriminator):

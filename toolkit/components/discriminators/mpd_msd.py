@@ -78,8 +78,5 @@ class MultiPeriodScaleDiscriminator(AbsDiscriminator):
         for disc in [self.msd, *self.mpd]:
             logits, features = disc(both)
             logits = logits.flatten(1)
-            out.real_logits.append(logits[:batch])
-            out.fake_logits.append(logits[batch:])
-            out.real_features.append([f[:batch] for f in features])
-            out.fake_features.append([f[batch:] for f in features])
+            out.add_joint(logits, features, batch)
         return out
