@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 from toolkit.log import setup_logging
@@ -41,7 +42,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     setup_logging()
     module = importlib.import_module(f"toolkit.bin.{COMMANDS[command][0]}")
-    return int(module.main(rest) or 0)
+    try:
+        return int(module.main(rest) or 0)
+    except BrokenPipeError:  # the output went into a pipe that closed early (e.g. `| head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
