@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 from omegaconf import OmegaConf
 
@@ -32,7 +33,7 @@ def task(cfg) -> None:
     checkpoints = grid_checkpoints(cfg.exp_dir, select["checkpoints"], int(select["last_checkpoints"]))
     select_ensemble(cfg.exp_dir, select["out_dir"], checkpoints, select["noise_scales"], generate,
                     ScoreOptions(**score), metric=select["metric"])
-    print(open(f"{select['out_dir']}/{SELECTION_MD}", encoding="utf-8").read())
+    print(Path(select["out_dir"], SELECTION_MD).read_text(encoding="utf-8"))
 
 
 main = hydra_app(task)
