@@ -4,12 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 import torch
 from matplotlib.figure import Figure
 
+from toolkit.audio import read_audio, to_mono
 from toolkit.categories import category_subfolders
-from toolkit.errors import DataError
 from toolkit.features import STFTSettings, mel_spectrogram
 from toolkit.fileio import atomic_write_bytes
 from toolkit.report.html import save_figure
@@ -39,18 +38,10 @@ def copy_file(source: Path, target: Path) -> None:
     atomic_write_bytes(target, data)
 
 
-def load_mono(path: Path) -> tuple[np.ndarray, int]:
-    """Samples (mono float32) and rate of an audio file; an unreadable file is one clear error."""
-    try:
-        audio, rate = sf.read(str(path), dtype="float32", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError) as exc:
-        raise DataError(f"cannot read audio file {path}: {exc}; replace or remove it") from None
-    return audio.mean(axis=1), rate
-
-
 def write_mel_png(source: Path, target: Path, title: str = "") -> None:
     """Render the log-mel spectrogram of ``source`` (toolkit.features settings at its own rate) as PNG."""
-    audio, rate = load_mono(source)
+    samples, rate = read_audio(source)
+    audio = to_mono(samples)
     settings = STFTSettings(sample_rate=rate)
     if audio.size < settings.n_fft:
         audio = np.pad(audio, (0, settings.n_fft - audio.size))
