@@ -2,11 +2,11 @@
 memory budget, and the run-time settings (threads, autocast, torch.compile).
 
 The folded model produces the same audio as the plain eval-mode :meth:`Synthesizer.infer` (it *is* that method,
-run on folded weights under ``torch.inference_mode``); only ``precision`` other than fp32 changes it.
+run on folded weights under ``torch.inference_mode``); only ``precision`` other than fp32 changes it
+(see :mod:`toolkit.numerics`).
 """
 from __future__ import annotations
 
-import contextlib
 import logging
 from typing import Sequence
 
@@ -15,10 +15,10 @@ from torch import Tensor, nn
 from torch.nn.utils import parametrize
 
 from toolkit.errors import ConfigError
+from toolkit.numerics import autocast, native_bf16, resolve_precision
 
 logger = logging.getLogger(__name__)
 
-PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 #: Peak activation memory of one clip, as a multiple of the largest single module output. The HiFi-GAN
 #: multi-receptive-field stage holds its input, three branch outputs, their stack and a branch's
 #: temporaries at once (about 12 such tensors); the rest is headroom for convolution workspaces.
@@ -70,19 +70,19 @@ def resolve_device(name: str | None) -> torch.device:
 class FastGenerator:
     """Generates clips with ``model`` on ``device``; takes the model over (:func:`prepare_for_inference`).
 
-    ``precision`` bf16/fp16 runs the model under CUDA autocast (the audio then differs from fp32 and a
-    warning says so); ``compile`` wraps the prior encoder, flow and decoder in ``torch.compile``.
+    ``precision`` bf16 (CPU or GPU) or fp16 (GPU) runs the model under autocast, the audio then differs
+    slightly from fp32 and a warning says so; ``auto`` is bf16 where the device has native bf16, else fp32.
+    ``compile`` wraps the prior encoder, flow and decoder in ``torch.compile``.
     """
 
     def __init__(self, model: nn.Module, device: str | torch.device | None = "auto", precision: str = "fp32",
                  compile: bool = False):
         self.device = resolve_device(device) if not isinstance(device, torch.device) else device
-        if precision not in PRECISIONS:
-            raise ConfigError(f"generate.precision '{precision}' is unknown; use one of {', '.join(PRECISIONS)}")
-        if precision != "fp32" and self.device.type != "cuda":
-            raise ConfigError(f"generate.precision={precision} is for GPUs; on the CPU use precision=fp32")
+        precision = resolve_precision(precision, self.device, "generate.precision")
         if precision != "fp32":
             logger.warning("generating under %s autocast: the audio differs slightly from fp32", precision)
+        if precision == "bf16" and not native_bf16(self.device):
+            logger.warning("%s has no native bf16: it is emulated and slower than fp32", self.device)
         self.precision = precision
         self.model = prepare_for_inference(model).to(self.device)
         if compile:
@@ -95,18 +95,12 @@ class FastGenerator:
         model.decoder.synthesize = torch.compile(model.decoder.synthesize)
         logger.info("torch.compile enabled for the prior encoder, flow and decoder")
 
-    def _autocast(self):
-        dtype = PRECISIONS[self.precision]
-        if dtype is None:
-            return contextlib.nullcontext()
-        return torch.autocast(self.device.type, dtype=dtype)
-
     def __call__(self, category_ids: Sequence[int] | Tensor, noise_scales: float | Sequence[float] | Tensor,
                  seeds: Sequence[int]) -> Tensor:
         """Clips [B, clip_samples] as float32 on the CPU; each depends only on its category, scale and seed."""
         ids = torch.as_tensor(category_ids, dtype=torch.long, device=self.device)
         scales = torch.as_tensor(noise_scales, dtype=torch.float32)
-        with torch.inference_mode(), self._autocast():
+        with torch.inference_mode(), autocast(self.device, self.precision):
             audio = self.model.infer(ids, scales, list(seeds))
         return audio.squeeze(1).float().cpu()
 

@@ -53,7 +53,7 @@ def generate_clips(exp_dir: str | Path, options: GenerateOptions | None = None, 
     resumes from the clips it had written."""
     options = options or GenerateOptions()
     plan = GenerationPlan.create(options.checkpoint, options.noise_scale, options.clips_per_category,
-                                 options.seed, options.ensemble, options.precision)
+                                 options.seed, options.ensemble, options.precision, options.device)
     out_dir = Path(options.out_dir) if options.out_dir else output_dir_for(exp_dir, plan)
     if out_dir.exists() and not options.overwrite:
         logger.info("%s already exists with these options; reusing it (generate.overwrite=true regenerates)", out_dir)
@@ -62,7 +62,7 @@ def generate_clips(exp_dir: str | Path, options: GenerateOptions | None = None, 
         raise ConfigError(f"generate.batch_size must be a positive integer or null (auto), got {options.batch_size}")
     set_threads(options.threads)
 
-    writer = ClipWriter(out_dir, plan.clips_per_category)
+    writer = ClipWriter(out_dir, plan.clips_per_category, plan.precision)
     done = writer.open()
     jobs = plan.jobs()
     bar = tqdm(total=len(jobs), initial=len(done), desc="generate", unit="clip", disable=not progress)
@@ -70,7 +70,7 @@ def generate_clips(exp_dir: str | Path, options: GenerateOptions | None = None, 
         for checkpoint, group in itertools.groupby(jobs, key=lambda job: job.checkpoint):
             todo = [job for job in group if (job.category_id, job.index) not in done]
             if todo:
-                generator, sample_rate = _load(checkpoint, options)
+                generator, sample_rate = _load(checkpoint, plan, options)
                 _run(generator, todo, _batch_size(generator, options), writer, sample_rate, bar)
                 del generator
                 gc.collect()
@@ -82,12 +82,12 @@ def generate_clips(exp_dir: str | Path, options: GenerateOptions | None = None, 
     return result
 
 
-def _load(checkpoint: str, options: GenerateOptions) -> tuple[FastGenerator, int]:
+def _load(checkpoint: str, plan: GenerationPlan, options: GenerateOptions) -> tuple[FastGenerator, int]:
     from toolkit.train.checkpoint import load_generator
 
     model, cfg = load_generator(checkpoint)
     sample_rate = int(cfg.model.get("sample_rate", 22050))
-    return FastGenerator(model, options.device, options.precision, options.compile), sample_rate
+    return FastGenerator(model, options.device, plan.precision, options.compile), sample_rate
 
 
 def _batch_size(generator: FastGenerator, options: GenerateOptions) -> int:
@@ -107,10 +107,11 @@ def _run(generator: FastGenerator, jobs: list[ClipJob], batch_size: int, writer:
 
 
 def _record(plan: GenerationPlan, options: GenerateOptions, out_dir: Path) -> dict[str, Any]:
-    """What generate.yaml records: the plan's options plus the run settings that do not change the audio."""
+    """What generate.yaml records: the plan's options (with the resolved precision) plus the run settings
+    that do not change the audio."""
     record = plan.options()
     record.update(
-        precision=options.precision, batch_size=options.batch_size, memory_budget_gb=options.memory_budget_gb,
+        precision=plan.precision, batch_size=options.batch_size, memory_budget_gb=options.memory_budget_gb,
         threads=options.threads, compile=options.compile, device=options.device, out_dir=str(out_dir),
     )
     return record

@@ -13,6 +13,8 @@ import yaml
 
 from toolkit.categories import CATEGORIES, category_id
 from toolkit.errors import ConfigError, DataError
+from toolkit.generate.fast import resolve_device
+from toolkit.numerics import resolve_precision
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +132,11 @@ class GenerationPlan:
 
     @classmethod
     def create(cls, checkpoint: str | Path | None, noise_scale, clips_per_category: int, seed: int,
-               ensemble: str | Path | None = None, precision: str = "fp32") -> "GenerationPlan":
+               ensemble: str | Path | None = None, precision: str = "fp32",
+               device: str | None = "auto") -> "GenerationPlan":
+        """The plan of these options; ``precision=auto`` is resolved here for ``device``, so the folder's
+        hash, generate.yaml and the manifest name the precision that actually ran."""
+        precision = resolve_precision(precision, resolve_device(device), "generate.precision")
         if not isinstance(clips_per_category, int) or clips_per_category < 1:
             raise ConfigError(f"generate.clips_per_category must be a positive integer, got {clips_per_category!r}")
         if clips_per_category != DCASE_CLIPS_PER_CATEGORY:

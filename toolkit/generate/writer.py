@@ -31,13 +31,15 @@ SUBTYPE = "PCM_16"
 
 class ClipWriter:
     """Writes clips into ``<out_dir>``'s temporary sibling ``.<name>.partial``; :meth:`finish` renames it.
+    Each manifest line names the clip's category, index, noise scale, seed, checkpoint and ``precision``.
 
     The manifest is appended (and flushed) after a clip's files exist, so on a rerun every clip it lists
     is kept and only the rest are generated again.
     """
 
-    def __init__(self, out_dir: str | Path, clips_per_category: int):
+    def __init__(self, out_dir: str | Path, clips_per_category: int, precision: str = "fp32"):
         self.out_dir = Path(out_dir)
+        self.precision = precision
         self.partial = self.out_dir.with_name(f".{self.out_dir.name}.partial")
         self.width = max(4, len(str(clips_per_category)))
         self._manifest = None
@@ -78,7 +80,7 @@ class ClipWriter:
         record = {
             "category": job.category, "category_id": job.category_id, "index": job.index,
             "noise_scale": job.noise_scale, "seed": job.seed, "checkpoint": job.checkpoint,
-            "path": self.relative_paths(job)[0],
+            "precision": self.precision, "path": self.relative_paths(job)[0],
         }
         self._manifest.write(json.dumps(record) + "\n")
         self._manifest.flush()

@@ -1,7 +1,8 @@
-"""Mixed precision: ``train.precision`` = fp32 | bf16 | fp16 (autocast on GPU; fp16 adds a GradScaler).
+"""Mixed precision: ``train.precision`` = fp32 | bf16 | auto | fp16 (see :mod:`toolkit.numerics`).
 
-On the CPU a bf16/fp16 request is downgraded to fp32 with a warning, so one config serves both machines.
-Augmentation, STFTs and losses on spectrograms run in fp32 (callers leave autocast with :meth:`fp32`).
+bf16 runs the forward passes under autocast on the CPU or a GPU; ``auto`` is bf16 where the device has native
+bf16, else fp32; fp16 (GPU only) adds a GradScaler. Augmentation, STFTs and losses on spectrograms run in
+fp32 (callers leave autocast with :meth:`fp32`).
 """
 from __future__ import annotations
 
@@ -10,30 +11,24 @@ import logging
 
 import torch
 
-from toolkit.errors import ConfigError
+from toolkit.numerics import DTYPES, autocast, native_bf16, resolve_precision
 
 logger = logging.getLogger(__name__)
-
-DTYPES = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 
 class Precision:
     """The autocast dtype for one device, and a GradScaler per optimiser when fp16 needs one."""
 
     def __init__(self, name: str, device: torch.device):
-        if name not in DTYPES:
-            raise ConfigError(f"train.precision must be one of {', '.join(DTYPES)}, got '{name}'")
-        if name != "fp32" and device.type != "cuda":
-            logger.warning("train.precision=%s needs a GPU; training on %s in fp32", name, device)
-            name = "fp32"
-        self.name = name
+        self.name = resolve_precision(name, device, "train.precision")
         self.device = device
-        self.dtype = DTYPES[name]
+        self.dtype = DTYPES[self.name]
+        logger.info("training precision: %s on %s", self.name, device)
+        if self.name == "bf16" and not native_bf16(device):
+            logger.warning("%s has no native bf16: it is emulated and slower than fp32", device)
 
     def autocast(self):
-        if self.dtype is None:
-            return contextlib.nullcontext()
-        return torch.autocast(device_type=self.device.type, dtype=self.dtype)
+        return autocast(self.device, self.name)
 
     def fp32(self):
         """A region that runs in full precision even inside :meth:`autocast`."""

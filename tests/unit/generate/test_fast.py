@@ -1,12 +1,15 @@
-"""The folded inference path agrees with the plain eval-mode ``Synthesizer.infer``."""
+"""The folded inference path agrees with the plain eval-mode ``Synthesizer.infer``; CPU bf16 and ``auto``."""
 from __future__ import annotations
+
+import logging
 
 import pytest
 import torch
 from torch.nn.utils import parametrize
 
+from toolkit import numerics
 from toolkit.errors import ConfigError
-from toolkit.generate.fast import CPU_MAX_BATCH, FastGenerator, fold_weight_norm
+from toolkit.generate.fast import CPU_MAX_BATCH, FastGenerator, fold_weight_norm, prepare_for_inference
 
 from .conftest import tiny_pair
 
@@ -69,9 +72,58 @@ def test_auto_batch_size_follows_the_budget():
         fast.auto_batch_size(-1.0)
 
 
-def test_reduced_precision_needs_a_gpu():
+def _dtypes_seen(model: torch.nn.Module, run) -> set[torch.dtype]:
+    """The dtypes of every leaf module's tensor output during ``run()``."""
+    seen = set()
+
+    def record(_module, _inputs, output):
+        if isinstance(output, torch.Tensor):
+            seen.add(output.dtype)
+
+    handles = [m.register_forward_hook(record) for m in model.modules() if not list(m.children())]
+    try:
+        run()
+    finally:
+        for handle in handles:
+            handle.remove()
+    return seen
+
+
+def test_fp32_is_the_plain_folded_model_bit_for_bit():
+    plain, model, _ = tiny_pair()
+    reference = prepare_for_inference(plain)
+    fast = FastGenerator(model, "cpu", precision="fp32")
+    with torch.inference_mode():
+        expected = reference.infer(torch.tensor(IDS), torch.tensor([0.667] * 4), SEEDS).squeeze(1)
+    assert torch.equal(fast(IDS, 0.667, SEEDS), expected)
+    assert _dtypes_seen(fast.model, lambda: fast(IDS, 0.667, SEEDS)) == {torch.float32}
+
+
+def test_cpu_bf16_runs_in_bf16_close_to_fp32(caplog):
+    _, fp32_model, _ = tiny_pair()
+    _, bf16_model, _ = tiny_pair()
+    fp32 = FastGenerator(fp32_model, "cpu")
+    with caplog.at_level(logging.WARNING):
+        bf16 = FastGenerator(bf16_model, "cpu", precision="bf16")
+    assert bf16.precision == "bf16" and "differs slightly from fp32" in caplog.text
+    assert torch.bfloat16 in _dtypes_seen(bf16.model, lambda: bf16(IDS, 0.667, SEEDS))
+    expected, got = fp32(IDS, 0.667, SEEDS), bf16(IDS, 0.667, SEEDS)
+    assert got.dtype == torch.float32 and not torch.equal(got, expected)
+    snr_db = 10 * torch.log10(expected.pow(2).sum() / (got - expected).pow(2).sum())
+    assert snr_db > 20  # random tiny weights; the trained demo model's SNR is in docs/performance.md
+
+
+@pytest.mark.parametrize("native, expected", [(True, "bf16"), (False, "fp32")])
+def test_auto_precision_follows_native_bf16(monkeypatch, native, expected):
+    monkeypatch.setattr(numerics, "native_bf16", lambda device: native)
     _, model, _ = tiny_pair()
-    with pytest.raises(ConfigError, match="precision=bf16"):
-        FastGenerator(model, "cpu", precision="bf16")
-    with pytest.raises(ConfigError, match="precision 'int8'"):
+    assert FastGenerator(model, "cpu", precision="auto").precision == expected
+
+
+def test_fp16_on_the_cpu_and_unknown_precisions_are_refused():
+    _, model, _ = tiny_pair()
+    with pytest.raises(ConfigError, match="generate.precision=fp16 needs a GPU; on the CPU use bf16"):
+        FastGenerator(model, "cpu", precision="fp16")
+    with pytest.raises(ConfigError, match="precision 'int8' is unknown"):
         FastGenerator(model, "cpu", precision="int8")
+

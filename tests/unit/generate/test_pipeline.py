@@ -8,6 +8,7 @@ import pytest
 import soundfile as sf
 import yaml
 
+from toolkit import numerics
 from toolkit.categories import CATEGORIES, SNAKE_CASE
 from toolkit.generate import GenerateOptions, generate_clips
 from toolkit.generate import writer as writer_module
@@ -94,3 +95,16 @@ def test_ensemble_takes_each_category_from_its_checkpoint(tmp_path, short_checkp
         assert np.abs(mixed - single).max() <= PCM_STEP
     rain, _ = sf.read(ensemble / "audio" / "Rain" / "0002.wav")
     assert np.abs(rain - sf.read(base / "audio" / "Rain" / "0002.wav")[0]).max() > 100 * PCM_STEP
+
+
+def test_generate_yaml_and_manifest_name_the_resolved_precision(tmp_path, short_checkpoint, monkeypatch):
+    monkeypatch.setattr(numerics, "native_bf16", lambda device: True)
+    auto = generate_clips(tmp_path, _options(short_checkpoint, clips_per_category=1, precision="auto", device="cpu"),
+                          progress=False)
+    fp32 = generate_clips(tmp_path, _options(short_checkpoint, clips_per_category=1), progress=False)
+    assert auto != fp32
+    assert yaml.safe_load((auto / "generate.yaml").read_text())["precision"] == "bf16"
+    assert {json.loads(line)["precision"] for line in (auto / "manifest.jsonl").read_text().splitlines()} == {"bf16"}
+    assert yaml.safe_load((fp32 / "generate.yaml").read_text())["precision"] == "fp32"
+    clip, _ = sf.read(auto / "audio" / "Rain" / "0001.wav")
+    assert np.abs(clip - sf.read(fp32 / "audio" / "Rain" / "0001.wav")[0]).max() > 0

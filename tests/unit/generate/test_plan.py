@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+from toolkit import numerics
 from toolkit.categories import CATEGORIES
 from toolkit.errors import ConfigError, DataError
 from toolkit.generate.plan import GenerationPlan, clip_seed, load_ensemble, noise_scales_per_category, output_dir_for
@@ -109,3 +110,13 @@ def test_ensemble_errors_name_the_problem(tmp_path, checkpoints):
         load_ensemble(spec)
     with pytest.raises(ConfigError, match="no such file"):
         load_ensemble(tmp_path / "absent.yaml")
+
+
+@pytest.mark.parametrize("native, resolved", [(True, "bf16"), (False, "fp32")])
+def test_auto_precision_is_resolved_before_the_folder_is_named(tmp_path, checkpoints, monkeypatch, native, resolved):
+    monkeypatch.setattr(numerics, "native_bf16", lambda device: native)
+    base = dict(checkpoint=checkpoints[0], noise_scale=0.667, clips_per_category=100, seed=1, device="cpu")
+    auto = GenerationPlan.create(**base, precision="auto")
+    assert auto.precision == resolved
+    assert auto.digest() == GenerationPlan.create(**base, precision=resolved).digest()
+    assert "precision" not in GenerationPlan.create(**base).options()  # fp32 folders keep their old names

@@ -93,13 +93,32 @@ def test_logs_reach_tensorboard(tiny_config, tmp_path):
     assert len(tags["audio"]) == 7
 
 
-def test_mixed_precision_on_cpu_falls_back_to_fp32(caplog):
-    with caplog.at_level(logging.WARNING):
-        precision = Precision("bf16", torch.device("cpu"))
-    assert precision.name == "fp32" and precision.dtype is None
-    assert "needs a GPU" in caplog.text
-    assert not precision.grad_scaler().is_enabled()
-    with pytest.raises(ConfigError, match="train.precision"):
+def test_cpu_bf16_training_runs_in_bf16(tiny_config, recorder, caplog):
+    with caplog.at_level(logging.INFO, logger="toolkit.train.precision"):
+        trainer = Trainer(tiny_config("train.max_steps=2", "train.precision=bf16"))
+    assert trainer.precision.name == "bf16" and "training precision: bf16 on cpu" in caplog.text
+    assert not trainer.scaler_g.is_enabled()
+    dtypes = set()
+
+    def record(_module, _inputs, output):
+        if isinstance(output, torch.Tensor):
+            dtypes.add(output.dtype)
+
+    for module in trainer.generator.modules():
+        if not list(module.children()):
+            module.register_forward_hook(record)
+    before = _params(trainer.generator)
+    trainer.fit()
+    assert torch.bfloat16 in dtypes
+    assert all(p.dtype == torch.float32 for p in trainer.generator.parameters())  # fp32 master weights
+    assert any(not torch.equal(before[name], t) for name, t in trainer.generator.state_dict().items())
+    assert all(torch.isfinite(torch.tensor(v)) for v in recorder.series("loss/g/total").values())
+
+
+def test_fp16_on_the_cpu_and_unknown_precisions_are_refused():
+    with pytest.raises(ConfigError, match="train.precision=fp16 needs a GPU; on the CPU use bf16"):
+        Precision("fp16", torch.device("cpu"))
+    with pytest.raises(ConfigError, match="train.precision 'fp8' is unknown"):
         Precision("fp8", torch.device("cpu"))
 
 
