@@ -262,6 +262,15 @@ if [ "${stage}" -le 5 ] && [ "${stop_stage}" -ge 5 ]; then
         fi
     done
     "${python}" -m toolkit.bin.compare "${exp}"
+    # Audible and varied? The last checkpoint's set against the real validation clips (and, for FAD/KAD,
+    # the untrained model's set when "initial" was generated too) -> exp/<tag>/quality.{json,md}
+    trained_ckpt=${inference_ckpt##* }
+    quality_args=("$(gen_dir_of "${trained_ckpt}")" "${data_dir}/valid/manifest.jsonl" --out "${exp}")
+    if [ "${trained_ckpt}" != initial ] && [[ " ${inference_ckpt} " == *" initial "* ]]; then
+        quality_args+=(--untrained "$(gen_dir_of initial)")
+    fi
+    "${python}" -m toolkit.bin.quality "${quality_args[@]}" > /dev/null
+    log "Audibility and variety against the targets: ${exp}/quality.md"
 fi
 
 if [ "${stage}" -le 6 ] && [ "${stop_stage}" -ge 6 ]; then
@@ -287,5 +296,8 @@ if [ "${stop_stage}" -ge 4 ]; then
     done
     [ "${stop_stage}" -lt 5 ] || [ ! -f "${exp}/scores.md" ] || log "Score table: ${exp}/scores.md"
     [ "${stop_stage}" -lt 7 ] || [ ! -f "${exp}/report/index.html" ] || log "Report: ${exp}/report/index.html"
+fi
+if [ "${stop_stage}" -ge 5 ] && [ -f "${exp}/quality.md" ]; then
+    cat "${exp}/quality.md"
 fi
 log "Successfully finished. [elapsed=${SECONDS}s]"

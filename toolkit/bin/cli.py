@@ -18,6 +18,7 @@ COMMANDS = {
     "generate": ("generate", "generate clips per category from a checkpoint (Hydra app)"),
     "score": ("score", "score generated audio against a reference (FAD, KAD, fit, PRDC)"),
     "compare": ("compare", "the scores of every generated set of an experiment side by side"),
+    "quality": ("quality", "audibility and variety of a generated set against real clips, with the demo targets"),
     "select": ("select", "grid-search checkpoints x noise scales per category (Hydra app)"),
     "report": ("report", "write the static HTML report of an experiment"),
     "listening-test": ("listening_test", "build a blind listening-test page"),

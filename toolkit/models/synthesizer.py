@@ -187,7 +187,8 @@ class Synthesizer(nn.Module):
         dtype = self.emb_g.weight.dtype
         category_ids = category_ids.to(device)
         latent, noise = self.draw_noise(seeds, dtype)
-        latent = latent.to(device) if latent is not None else None
+        if latent is not None:
+            latent = self.prior_encoder.latent_at_inference(latent.to(device), category_ids)
         scale = torch.as_tensor(noise_scale, dtype=dtype, device=device).reshape(-1, 1, 1)
         if scale.size(0) not in (1, batch):
             raise ContractError(f"infer got {scale.size(0)} noise scales for {batch} clips")

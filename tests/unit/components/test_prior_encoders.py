@@ -57,6 +57,39 @@ def test_vifs_latent_loss_uses_global_mean_and_unbiased_std():
     assert prior.latent_losses(None) == {}
 
 
+def test_vifs_standard_inference_latent_is_the_noise_and_adds_no_state():
+    prior = VIFSPriorEncoder(**TINY_VIFS)
+    noise = torch.randn(3, 8)
+    assert prior.latent_at_inference(noise, torch.tensor([0, 1, 2])) is noise
+    assert not any(name.startswith("latent_") for name, _ in prior.named_buffers())
+    with pytest.raises(ConfigError, match="inference_latent"):
+        VIFSPriorEncoder(**TINY_VIFS, inference_latent="posterior")
+
+
+def test_vifs_category_inference_latent_follows_the_training_latents_of_each_category():
+    torch.manual_seed(0)
+    prior = VIFSPriorEncoder(**TINY_VIFS, inference_latent="category")
+    centre = {2: torch.linspace(-2, 2, 8), 5: torch.full((8,), 3.0)}
+    ids = torch.tensor([2, 2, 5, 5])
+    noise = torch.randn(4, 8)
+    # untrained: the statistics are N(0, I), so the latent is the noise itself
+    torch.testing.assert_close(prior.latent_at_inference(noise, ids), noise)
+    for _ in range(300):  # training-mode forwards see latents around each category's centre, spread 0.1
+        latent = torch.stack([centre[int(c)] for c in ids]) + 0.1 * torch.randn(4, 8)
+        prior(ids, latent, 20)
+    mapped = prior.latent_at_inference(torch.zeros(4, 8), ids)
+    torch.testing.assert_close(mapped[0], centre[2], atol=0.05, rtol=0)
+    torch.testing.assert_close(mapped[3], centre[5], atol=0.05, rtol=0)
+    spread = prior.latent_at_inference(torch.ones(4, 8), ids) - mapped
+    assert torch.all((spread > 0.05) & (spread < 0.2))
+    untouched = prior.latent_at_inference(noise[:1], torch.tensor([0]))
+    torch.testing.assert_close(untouched, noise[:1])  # a category never seen keeps N(0, I)
+    before = prior.latent_mean.clone()
+    prior.eval()(ids, torch.randn(4, 8) + 10, 20)  # eval-mode forwards (validation) leave the statistics alone
+    torch.testing.assert_close(prior.latent_mean, before)
+    assert "latent_mean" in prior.state_dict() and "latent_square" in prior.state_dict()
+
+
 def test_vifs_requires_equal_inter_and_hidden_channels():
     with pytest.raises(ConfigError, match="inter_channels"):
         VIFSPriorEncoder(inter_channels=8, hidden_channels=16)

@@ -99,3 +99,19 @@ def test_latent_losses_must_be_a_dict_of_scalars(vifs):
             vifs(torch.tensor([0]), torch.rand(1, 513, 344))
     finally:
         del vifs.prior_encoder.latent_losses
+
+
+def test_infer_feeds_the_prior_the_latent_its_prior_encoder_makes_of_the_noise():
+    torch.manual_seed(0)
+    model = build_generator(compose_tiny(["model=vifs", "model.prior_encoder.inference_latent=category"]).model)
+    standard = model.infer(torch.tensor([2]), 0.0, seeds=[5])
+    with torch.no_grad():  # statistics of N(0, I): the same clip as the reference's inference
+        torch.testing.assert_close(model.infer(torch.tensor([2]), 0.0, seeds=[5]), standard)
+        model.prior_encoder.latent_mean[2] = 4.0
+        model.prior_encoder.latent_square[2] = 16.0  # std 0: the latent is the category's mean
+    shifted = model.infer(torch.tensor([2]), 0.0, seeds=[5])
+    assert not torch.allclose(shifted, standard)
+    m_p, _ = model.prior_encoder(torch.tensor([2]), torch.full((1, 16), 4.0), model.num_frames)
+    g = model.emb_g(torch.tensor([2])).unsqueeze(-1)
+    expected = model.decoder.synthesize(model.flow(m_p, g, reverse=True), g)
+    torch.testing.assert_close(shifted[..., : expected.size(-1)], expected.detach())

@@ -11,6 +11,11 @@ from toolkit.models.commons import same_padding, weight_norm
 from toolkit.models.wavenet import WaveNet
 
 FPN_SLOPE = 0.2
+#: ``inference_latent`` choices: the reference's N(0, I), or N(0, I) mapped onto each category's
+#: running mean and std of the training latent.
+INFERENCE_LATENTS = ("standard", "category")
+#: Weight of one training clip in the running latent statistics (per category, per clip).
+LATENT_MOMENTUM = 0.05
 
 
 class CategoryFrameEncoder(nn.Module):
@@ -56,6 +61,12 @@ class VIFSPriorEncoder(AbsPriorEncoder):
 
     The latent condition has ``inter_channels`` entries; it is added to the ``hidden_channels``-wide
     embedding, so the two must be equal (as in the reference, 192 and 192).
+
+    ``inference_latent``: ``standard`` feeds the prior N(0, I) at inference, as the reference does,
+    although the training latent of a category is a narrow cloud around a category-specific vector
+    (docs/learning.md). ``category`` keeps a running per-category, per-channel mean and second moment of
+    the training latent (buffers ``latent_mean``, ``latent_square``, updated in training-mode forwards)
+    and maps the inference noise onto them: latent = mean + std * noise.
     """
 
     def __init__(
@@ -69,8 +80,14 @@ class VIFSPriorEncoder(AbsPriorEncoder):
         wn_layers: int = 6,
         fpn_kernel_size: int = 35,
         fpn_layers: int = 6,
+        inference_latent: str = "standard",
     ):
         super().__init__()
+        if inference_latent not in INFERENCE_LATENTS:
+            raise ConfigError(
+                f"prior_encoder 'vifs' inference_latent must be one of {', '.join(INFERENCE_LATENTS)}, "
+                f"got '{inference_latent}'"
+            )
         if inter_channels != hidden_channels:
             raise ConfigError(
                 f"prior_encoder 'vifs' adds the pooled posterior (model.inter_channels={inter_channels}) to the "
@@ -85,6 +102,10 @@ class VIFSPriorEncoder(AbsPriorEncoder):
         )
         self.fpn = FramePriorNetwork(2 * inter_channels, fpn_kernel_size, fpn_layers)
         self.att = nn.Conv1d(inter_channels, inter_channels, 1)
+        self.inference_latent = inference_latent
+        if inference_latent == "category":  # no buffers otherwise: the reference's state dict is unchanged
+            self.register_buffer("latent_mean", torch.zeros(n_categories, inter_channels))
+            self.register_buffer("latent_square", torch.ones(n_categories, inter_channels))
 
     def forward(self, category_ids: Tensor, latent: Tensor | None, num_frames: int) -> tuple[Tensor, Tensor]:
         if num_frames != self.num_frames:
@@ -92,9 +113,29 @@ class VIFSPriorEncoder(AbsPriorEncoder):
                 f"prior_encoder 'vifs' was built for {self.num_frames} frames (learnable positional embedding) "
                 f"but was asked for {num_frames}"
             )
+        if self.training and latent is not None and self.inference_latent == "category":
+            self._track_latent(category_ids, latent.detach())
         stats = self.fpn(self.enc_p(category_ids, latent))
         m_p, logs_p = stats.chunk(2, dim=1)
         return m_p, logs_p
+
+    @torch.no_grad()
+    def _track_latent(self, category_ids: Tensor, latent: Tensor) -> None:
+        """Exponential moving averages of the latent and its square, per category (each clip weighs LATENT_MOMENTUM)."""
+        latent = latent.float()
+        for category in category_ids.unique():
+            rows = latent[category_ids == category]
+            weight = 1.0 - (1.0 - LATENT_MOMENTUM) ** rows.size(0)
+            self.latent_mean[category].lerp_(rows.mean(0), weight)
+            self.latent_square[category].lerp_((rows**2).mean(0), weight)
+
+    def latent_at_inference(self, noise: Tensor, category_ids: Tensor) -> Tensor:
+        """``standard``: the noise itself; ``category``: mean + std * noise with the category's running statistics."""
+        if self.inference_latent == "standard":
+            return noise
+        mean = self.latent_mean[category_ids]
+        std = (self.latent_square[category_ids] - mean**2).clamp_min(0.0).sqrt()
+        return (mean + std * noise).to(noise.dtype)
 
     def latent_from_posterior(self, z: Tensor, m_q: Tensor) -> Tensor:
         """Channel-wise attentive pooling: per channel a softmax over time of tanh(att(m_q)), applied to z."""
