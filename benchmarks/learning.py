@@ -15,6 +15,9 @@ hold-out with the scoring embedding (SoundNet):
   category, against chance (1 / categories);
 - level, quiet share and within-category correlation (:mod:`toolkit.score.quality`).
 
+It also writes the run's report page (``WORK/exp/learning/report/index.html``): the generated clips next
+to the hold-out's.
+
 The **floor** is the training clips scored the same way against the hold-out: what real clips of this
 dataset score. **Pass** (stated in the JSON): on FAD and on KAD, trained is closer to the floor than
 untrained by more than the spread over the generation seeds (the larger of the two models' max - min).
@@ -31,6 +34,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from omegaconf import OmegaConf
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -39,6 +43,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from machine import describe_machine  # noqa: E402
 from toolkit.categories import CATEGORIES  # noqa: E402
 from toolkit.generate.pipeline import GenerateOptions, generate_clips  # noqa: E402
+from toolkit.report.gallery import write_report  # noqa: E402
 from toolkit.score.cache import EmbeddingCache  # noqa: E402
 from toolkit.score.fit import CategoryClassifier  # noqa: E402
 from toolkit.score.frechet import frechet_distance  # noqa: E402
@@ -121,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--experiment", default="vifs_demo", help="recipe preset conf/experiment/NAME.yaml")
     parser.add_argument("--clips-per-category", type=int, default=20, help="generated clips per category and seed")
     parser.add_argument("--seeds", type=int, nargs="+", default=[1234, 4321], help="generation seeds")
-    parser.add_argument("--noise-scale", type=float, default=None, help="generation noise scale [generate default]")
+    parser.add_argument("--noise-scale", type=float, default=None, help="generation noise scale [the experiment's generate.noise_scale]")
     parser.add_argument("--split-seed", type=int, default=0, help="seed of the stratified 25 %% hold-out")
     parser.add_argument("--work", type=Path, default=REPO / "benchmarks" / "work" / "learning",
                         help="folder for the data, features, checkpoints and generated sets")
@@ -145,14 +150,15 @@ def main(argv: list[str] | None = None) -> int:
     classifier = CategoryClassifier.train({name: e.clips for name, e in holdout.items()})
     floor = score_set(_embed(embedding, cache, train_audio, "training clips"), holdout, classifier, train_audio)
 
+    if args.noise_scale is None:  # the experiment's own generation setting (e.g. the demo preset's)
+        args.noise_scale = float(OmegaConf.load(exp / "config.yaml").generate.noise_scale)
     sets: dict[str, list[dict]] = {"untrained": [], "trained": []}
     for seed in args.seeds:
         for label, checkpoint in (("untrained", "initial"), ("trained", "last")):
             options = GenerateOptions(checkpoint=str(exp / "checkpoints" / f"{checkpoint}.pt"),
                                       clips_per_category=args.clips_per_category, seed=seed,
                                       out_dir=str(exp / f"gen_{checkpoint}_seed{seed}"))
-            if args.noise_scale is not None:
-                options.noise_scale = args.noise_scale
+            options.noise_scale = args.noise_scale
             gen_dir = generate_clips(exp, options)
             audio = find_audio_set(gen_dir / "audio", label)
             scored = score_set(_embed(embedding, cache, audio, f"{label} seed {seed}"), holdout, classifier, audio)
@@ -180,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
         "verdict": verdict(floor, sets["untrained"], sets["trained"]),
     }
     result["passed"] = all(v["passed"] for v in result["verdict"].values())
+    # the run's report page: its generated clips next to the hold-out's, under the work folder (never
+    # committed: it copies clips of the dataset)
+    result["report"] = str(write_report(exp))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     for metric, v in result["verdict"].items():

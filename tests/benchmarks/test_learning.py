@@ -49,3 +49,4 @@ def test_learning_benchmark_runs_on_a_tiny_synthetic_set(tmp_path):
         assert entry["fad"] >= 0 and set(entry["quality"]) == set(result["clips"]["train"])
     assert set(result["verdict"]) == {"fad", "kad"} and isinstance(result["passed"], bool)
     assert result["settings"]["steps"] == 2 and result["machine"]["cpu_model"]
+    assert "Real clips from" in Path(result["report"]).read_text()  # the report shows the hold-out beside

@@ -59,6 +59,10 @@ def test_stages_0_to_6_write_every_output(recipe, first_run):
     assert len(score["metrics"]["fad"]["per_category"]) == 7
     assert "Scores side by side" in (exp / "scores.md").read_text()
     assert "Score table:" in first_run.stderr
+    quality = json.loads((exp / "quality.json").read_text())
+    assert len(quality["categories"]) == 7 and quality["generated_dir"] == str(gen.resolve())
+    assert quality["checks"]["fad"]["value"] == "not scored"  # only "last" was generated: no untrained baseline
+    assert "# Audibility and variety against the targets" in first_run.stdout
 
 
 def test_selection_yields_an_ensemble_that_stage_4_accepts(recipe, first_run, run_recipe):

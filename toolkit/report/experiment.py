@@ -48,6 +48,7 @@ class Experiment:
     checkpoints: list[Path] = field(default_factory=list)
     generations: list[Generation] = field(default_factory=list)
     ensemble_text: str = ""
+    quality: dict | None = None
     real: dict[str, list[Path]] = field(default_factory=dict)
     real_source: str = ""
     missing: list[str] = field(default_factory=list)
@@ -204,6 +205,9 @@ def read_experiment(path: Path, real_dir: Path | None = None, real_count: int = 
     ensemble = path / "select" / "ensemble.yaml"
     if ensemble.is_file():
         exp.ensemble_text = ensemble.read_text(encoding="utf-8")
+    quality = path / "quality.json"
+    if quality.is_file():
+        exp.quality = json.loads(quality.read_text(encoding="utf-8"))
     read_real_clips(exp, real_dir, real_count)
     return exp
 

@@ -133,6 +133,23 @@ class ReportWriter:
                             f"<figcaption>{escape(gen.name)}: score.png</figcaption></figure>\n")
         return "".join(html)
 
+    def quality(self) -> str:
+        """The audibility and variety figures of ``quality.json`` (toolkit quality) with the targets."""
+        result = self.exp.quality
+        rows = [[name, f"{r['level_dbfs']:.1f} ({r['real_level_dbfs']:.1f})",
+                 f"{r['quiet_share']:.2f} ({r['real_quiet_share']:.2f})",
+                 _number(r["pairwise_correlation"]), _number(r["fit_accuracy"])]
+                for name, r in result["categories"].items()]
+        checks = "".join(f"<li>{'PASS' if c['passed'] else 'FAIL'} {escape(name)}: {escape(c['value'])} "
+                         f"({escape(c['target'])})</li>" for name, c in result["checks"].items())
+        return (f"<p>Generated set {escape(Path(result.get('generated_dir', '')).name)} against the real clips "
+                "(in brackets). Level: RMS dBFS after DC removal; quiet: share of samples below −60 dBFS; "
+                "correlation: mean over pairs of clips (real recordings: about 0). A small model trained for "
+                "minutes on a CPU is a pipeline check, not a sound generator: see docs/learning.md.</p>\n"
+                + table(["Category", "Level dBFS (real)", "Quiet share (real)", "Pairwise correlation", "Category fit"],
+                        rows)
+                + f"<ul>{checks}</ul>\n")
+
     def curves(self) -> str:
         if not self.exp.scalars:
             return "<p>No training curves (no TensorBoard scalars found).</p>\n"
@@ -160,6 +177,7 @@ class ReportWriter:
             f"<section class=\"notes\" aria-labelledby=\"missing\"><h2 id=\"missing\">Missing parts</h2>"
             f"<ul>{missing}</ul></section>\n" if missing else "",
             f"<h2>Scores</h2>\n{self.scores()}",
+            f"<h2>Audibility and variety</h2>\n{self.quality()}" if exp.quality else "",
             f"<h2>Training curves</h2>\n{self.curves()}",
             f"<h2>Checkpoints</h2>\n{self.checkpoints()}",
         ]

@@ -130,3 +130,19 @@ def test_cli_out_option(experiment, tmp_path, capsys, clip_writer):
     assert Path(capsys.readouterr().out.strip()) == tmp_path / "page" / "index.html"
     copied = tmp_path / "page" / "clips" / "real" / "Rain" / "0001.wav"
     assert copied.read_bytes() == (real / "Rain" / "0001.wav").read_bytes()
+
+
+def test_report_shows_the_quality_figures_with_their_targets(experiment, monkeypatch, tmp_path):
+    from toolkit.score.quality import category_quality, quality_targets
+
+    monkeypatch.chdir(tmp_path / "recipe")
+    html = write_report(experiment, count=1).read_text()
+    assert "Audibility and variety" not in html  # no quality.json: no section
+    quiet = category_quality([1e-4 * torch.randn(4000).numpy() for _ in range(3)])
+    loud = category_quality([0.1 * torch.randn(4000).numpy() for _ in range(3)])
+    result = quality_targets({"DogBark": quiet}, {"DogBark": loud})
+    (experiment / "quality.json").write_text(json.dumps(result))
+    html = write_report(experiment, count=1).read_text()
+    assert "Audibility and variety" in html and "not a sound generator" in html
+    assert re.search(r"<th scope=\"row\">DogBark</th><td>-8\d\.\d \(-2\d\.\d\)</td><td>1\.00", html)
+    assert "FAIL level: 0 of 1" in html
