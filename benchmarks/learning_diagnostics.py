@@ -6,13 +6,13 @@ For every checkpoint in ``EXP_DIR/checkpoints`` (initial, step_*, last) and ever
 the experiment's validation dump:
 
 - **posterior**: decode the posterior sample z of a real clip (what training teaches the decoder);
-- **prior**: sample as generation does (latent condition N(0, I), z_p = m_p + noise * exp(logs_p) * scale)
-  at several noise scales;
+- **prior**: sample as generation does (the inference latent the prior encoder makes of N(0, I) noise,
+  z_p = m_p + noise * exp(logs_p) * scale) at several noise scales;
 - **prior, posterior latent**: the same, but with the latent condition pooled from a real clip's
   posterior (as in training): shows whether the inference latent N(0, I) is off the training distribution;
 - **prior, matched latent**: the inference noise mapped onto the category's latent distribution
   (per-channel mean and std of the pooled posterior latents of the measured clips);
-- **KL** of the posterior z_p against the prior, with the training latent and with a random N(0, I) one;
+- **KL** of the posterior z_p against the prior, with the training latent and with the inference one;
 - statistics of the training latent (global and per channel) against the N(0, I) used at inference;
 - the last logged discriminator / generator losses (TensorBoard), for the D/G balance.
 
@@ -83,8 +83,9 @@ def diagnose_checkpoint(path: Path, clips: int, split: str, noise_scales=NOISE_S
         seeds = [seed + 1000 * category + i for i in range(len(items))]
         random_latent, noise = model.draw_noise(seeds)
         if random_latent is not None:
-            m_r, logs_r = model.prior_encoder(ids, random_latent, model.num_frames)
-            row["kl_random_latent"] = float(kl_loss(z_p, logs_q, m_r, logs_r, "mean"))
+            inference_latent = model.prior_encoder.latent_at_inference(random_latent, ids)
+            m_r, logs_r = model.prior_encoder(ids, inference_latent, model.num_frames)
+            row["kl_inference_latent"] = float(kl_loss(z_p, logs_q, m_r, logs_r, "mean"))
             row["latent"] = {
                 "mean": float(latent.mean()), "std": float(latent.std()),
                 "std_across_clips": float(latent.std(0).mean()) if len(items) > 1 else None,
@@ -134,7 +135,7 @@ def _checkpoints(exp_dir: Path) -> list[Path]:
 def markdown(name: str, rows: dict) -> str:
     lines = [f"### {name}", "",
              "| category | real dB | posterior dB | prior 0.667 dB | prior 1 dB | prior 2 dB | prior, post. latent dB | prior, matched latent dB "
-             "| quiet (prior 0.667) | corr. (prior 0.667) | corr. (prior 2) | KL train latent | KL random latent |",
+             "| quiet (prior 0.667) | corr. (prior 0.667) | corr. (prior 2) | KL train latent | KL inference latent |",
              "|---|" + "---|" * 12]
     for category, r in rows.items():
         def db(key):
@@ -143,7 +144,7 @@ def markdown(name: str, rows: dict) -> str:
             f"| {category} | {db('real')} | {db('posterior')} | {db('prior_0.667')} | {db('prior_1')} | "
             f"{db('prior_2')} | {db('prior_posterior_latent_0.667')} | {db('prior_matched_latent_0.667')} | {r['prior_0.667']['quiet_share']:.2f} | "
             f"{r['prior_0.667']['pairwise_correlation']:.2f} | {r['prior_2']['pairwise_correlation']:.2f} | "
-            f"{r['kl_training_latent']:.3f} | {r.get('kl_random_latent', float('nan')):.3f} |"
+            f"{r['kl_training_latent']:.3f} | {r.get('kl_inference_latent', float('nan')):.3f} |"
         )
     return "\n".join(lines) + "\n"
 
