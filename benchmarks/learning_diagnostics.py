@@ -137,14 +137,17 @@ def markdown(name: str, rows: dict) -> str:
              "| category | real dB | posterior dB | prior 0.667 dB | prior 1 dB | prior 2 dB | prior, post. latent dB | prior, matched latent dB "
              "| quiet (prior 0.667) | corr. (prior 0.667) | corr. (prior 2) | KL train latent | KL inference latent |",
              "|---|" + "---|" * 12]
+    def number(value, digits):
+        return "n/a" if value is None else f"{value:.{digits}f}"
+
     for category, r in rows.items():
         def db(key):
-            return f"{r[key]['level_dbfs']:.1f}" if key in r else "n/a"
+            return number(r[key]["level_dbfs"], 1) if key in r else "n/a"
         lines.append(
             f"| {category} | {db('real')} | {db('posterior')} | {db('prior_0.667')} | {db('prior_1')} | "
             f"{db('prior_2')} | {db('prior_posterior_latent_0.667')} | {db('prior_matched_latent_0.667')} | {r['prior_0.667']['quiet_share']:.2f} | "
-            f"{r['prior_0.667']['pairwise_correlation']:.2f} | {r['prior_2']['pairwise_correlation']:.2f} | "
-            f"{r['kl_training_latent']:.3f} | {r.get('kl_inference_latent', float('nan')):.3f} |"
+            f"{number(r['prior_0.667']['pairwise_correlation'], 2)} | {number(r['prior_2']['pairwise_correlation'], 2)} | "
+            f"{r['kl_training_latent']:.3f} | {number(r.get('kl_inference_latent'), 3)} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -152,10 +155,12 @@ def markdown(name: str, rows: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("exp_dir", type=Path)
-    parser.add_argument("--clips", type=int, default=10, help="clips per category (from the validation dump)")
+    parser.add_argument("--clips", type=int, default=10, help="clips per category (>= 2) from the dump of --split")
     parser.add_argument("--split", default="valid", choices=("train", "valid"))
     parser.add_argument("--out", type=Path, default=None, help="JSON output (default EXP_DIR/learning_diagnostics.json)")
     args = parser.parse_args(argv)
+    if args.clips < 2:
+        parser.error("--clips must be at least 2 (correlations and latent spreads need pairs)")
     torch.manual_seed(0)
     result = {"checkpoints": {}, "losses": {}}
     for path in _checkpoints(args.exp_dir):

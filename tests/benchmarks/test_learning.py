@@ -12,11 +12,11 @@ from toolkit.models.presets import TINY_OVERRIDES
 
 pytestmark = pytest.mark.slow
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "learning.py"
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("learning_benchmark", SCRIPT)
+def _load(name: str = "learning"):
+    spec = importlib.util.spec_from_file_location(f"{name}_benchmark", BENCHMARKS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -50,3 +50,15 @@ def test_learning_benchmark_runs_on_a_tiny_synthetic_set(tmp_path):
     assert set(result["verdict"]) == {"fad", "kad"} and isinstance(result["passed"], bool)
     assert result["settings"]["steps"] == 2 and result["machine"]["cpu_model"]
     assert "Real clips from" in Path(result["report"]).read_text()  # the report shows the hold-out beside
+
+    # the diagnostics script on the same experiment: every checkpoint, every category, both latents
+    diagnostics = _load("learning_diagnostics")
+    report = tmp_path / "diagnostics.json"
+    assert diagnostics.main([str(tmp_path / "work" / "exp" / "learning"), "--clips", "2", "--split", "train",
+                            "--out", str(report)]) == 0
+    checkpoints = json.loads(report.read_text())["checkpoints"]
+    assert set(checkpoints) == {"initial", "step_00000002"}
+    row = checkpoints["step_00000002"]["Rain"]
+    assert {"posterior", "prior_0.667", "prior_2", "prior_posterior_latent_0.667", "kl_inference_latent"} <= set(row)
+    assert row["posterior"]["clips"] == 2 and row["real"]["level_dbfs"] > -40
+    assert -1.0 <= row["prior_2"]["pairwise_correlation"] <= 1.0
