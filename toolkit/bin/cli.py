@@ -19,6 +19,8 @@ COMMANDS = {
     "score": ("score", "score generated audio against a reference (FAD, KAD, fit, PRDC)"),
     "compare": ("compare", "the scores of every generated set of an experiment side by side"),
     "quality": ("quality", "audibility and variety of a generated set against real clips, with the demo targets"),
+    "pack": ("pack", "pack a checkpoint or an ensemble of an experiment as a model package"),
+    "synth": ("synth", "generate clips of some categories from a model package into a folder"),
     "select": ("select", "grid-search checkpoints x noise scales per category (Hydra app)"),
     "report": ("report", "write the static HTML report of an experiment"),
     "listening-test": ("listening_test", "build a blind listening-test page"),

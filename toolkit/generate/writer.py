@@ -50,6 +50,17 @@ class ClipWriter:
         return (f"{AUDIO_DIR}/{CATEGORIES[job.category_id]}/{name}",
                 f"{SCORER_DIR}/{SNAKE_CASE[job.category_id]}/{name}")
 
+    def reopen(self) -> None:
+        """Add clips to a finished ``out_dir``: move it back to the temporary folder, so that :meth:`open` keeps
+        its clips and :meth:`finish` renames it again (a clip written again replaces its earlier version)."""
+        if not self.out_dir.is_dir() or self.partial.exists():
+            return
+        if (self.out_dir / MANIFEST).is_file():
+            os.replace(self.out_dir, self.partial)
+        elif any(self.out_dir.iterdir()):
+            raise DataError(f"{self.out_dir} is not empty and has no {MANIFEST}: not a folder of generated clips; "
+                            "choose another output folder")
+
     def open(self) -> set[tuple[int, int]]:
         """Create (or reopen) the temporary folder; returns the (category_id, index) pairs already written."""
         done: set[tuple[int, int]] = set()
@@ -86,10 +97,11 @@ class ClipWriter:
         self._manifest.flush()
 
     def finish(self, options: dict) -> Path:
-        """Sort the manifest, write the options and rename the temporary folder to ``out_dir``."""
+        """Sort the manifest (one line per clip), write the options and rename the temporary folder to ``out_dir``."""
         self.close()
         manifest = self.partial / MANIFEST
-        _write_lines(manifest, sorted(_read_lines(manifest), key=lambda r: (r["category_id"], r["index"])))
+        latest = {(r["category_id"], r["index"]): r for r in _read_lines(manifest)}  # a clip written again: its last line
+        _write_lines(manifest, [latest[key] for key in sorted(latest)])
         atomic_write_text(self.partial / OPTIONS, yaml.safe_dump(options, sort_keys=False))
         replace_path(self.partial, self.out_dir)
         return self.out_dir

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Callable
 
 import yaml
 
@@ -17,11 +18,17 @@ from toolkit.score.report import JSON_NAME
 PER_CATEGORY_METRICS = ("fad", "fit_accuracy")
 
 
-def _label(gen_dir: Path) -> str:
+def _options(gen_dir: Path) -> dict:
     options_file = gen_dir / "generate.yaml"
     if not options_file.is_file():
+        return {}
+    return yaml.safe_load(options_file.read_text(encoding="utf-8")) or {}
+
+
+def _label(gen_dir: Path) -> str:
+    options = _options(gen_dir)
+    if not options:
         return gen_dir.name
-    options = yaml.safe_load(options_file.read_text(encoding="utf-8")) or {}
     if options.get("ensemble"):
         return f"{gen_dir.name} (ensemble {Path(options['ensemble']).name})"
     checkpoints = set((options.get("checkpoints") or {}).values())
@@ -30,9 +37,12 @@ def _label(gen_dir: Path) -> str:
     return f"{checkpoint}, noise {'/'.join(f'{s:g}' for s in scales)}"
 
 
-def collect(exp_dir: str | Path) -> dict[str, dict]:
-    """``{label: score.json contents}`` for every scored set of the experiment, oldest first."""
+def collect(exp_dir: str | Path, keep: Callable[[dict], bool] | None = None) -> dict[str, dict]:
+    """``{label: score.json contents}`` for every scored set of the experiment, oldest first; with ``keep``,
+    only the sets whose generation options (``generate.yaml``, as a dict) it accepts."""
     found = sorted(Path(exp_dir).glob(f"gen_*/score/{JSON_NAME}"), key=lambda p: p.stat().st_mtime)
+    if keep is not None:
+        found = [path for path in found if keep(_options(path.parent.parent))]
     return {_label(path.parent.parent): json.loads(path.read_text(encoding="utf-8")) for path in found}
 
 
