@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -27,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import describe_machine  # noqa: E402
 
 from toolkit.bin.app import compose_config  # noqa: E402
+from toolkit.fileio import atomic_write_text  # noqa: E402
 from toolkit.generate import FastGenerator, GenerateOptions, generate_clips  # noqa: E402
 from toolkit.models.builder import build_generator  # noqa: E402
 from toolkit.pretrained import FoleyModel, pack_experiment  # noqa: E402
@@ -52,6 +54,7 @@ def main() -> int:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     n = args.clips_per_category
+    load_before = round(os.getloadavg()[0], 1)  # other processes on a shared machine slow every path alike
     options = GenerateOptions(clips_per_category=n, seed=0, device=args.device)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -94,7 +97,7 @@ def main() -> int:
 
     clips = 7 * n
     result = {
-        "machine": describe_machine(), "device": str(model.device), "threads": args.threads,
+        "machine": describe_machine(), "load_average_1min_before": load_before, "device": str(model.device), "threads": args.threads,
         "model": cfg.model.prior_encoder.name, "overrides": args.overrides, "precision": GenerateOptions.precision,
         "pack_seconds": round(pack_seconds, 2),
         "load_seconds": {"api_from_pretrained": round(min(loads["api"]), 2),
@@ -110,9 +113,8 @@ def main() -> int:
                 "the API's load + generate + save of the same clips",
     }
     out = args.out or RESULTS / f"api_{'gpu' if model.device.type == 'cuda' else 'cpu'}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    atomic_write_text(out, json.dumps(result, indent=2) + "\n")
+    print(f"results: {out}")
     return 0
 
 
