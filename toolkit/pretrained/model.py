@@ -1,7 +1,6 @@
 """``FoleyModel``: a trained model as a Python object: categories, rate, length, ``generate`` and ``save``."""
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +14,6 @@ from toolkit.generate import ClipJob, FastGenerator, GenerateOptions, clip_seed,
 from toolkit.generate.writer import OPTIONS, ClipWriter
 from toolkit.pretrained.package import ModelInfo, check_components, default_noise_scales, is_package, model_info, read_package
 from toolkit.pretrained.sources import checkpoint_path, load_weights
-
-logger = logging.getLogger(__name__)
 
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tgz", ".gz")
 
@@ -56,9 +53,12 @@ class FoleyModel:
         ``device`` ``auto`` picks CUDA when available; ``precision`` and ``memory_budget_gb`` default to the
         recipe's generation defaults.
         """
-        path = Path(path)
+        path = Path(path).resolve()
         options = dict(device=device, precision=precision, batch_size=batch_size, memory_budget_gb=memory_budget_gb)
         if path.is_dir() and is_package(path):
+            if ensemble is not None or checkpoint != "last":
+                raise ConfigError(f"{path} is a package and holds its own weights; checkpoint and ensemble "
+                                  "choose weights of an experiment folder")
             config = read_package(path)
             check_components(config, path)
             generators = {str(path / name): load_weights(config.model, path / name)
@@ -67,12 +67,12 @@ class FoleyModel:
             return cls(path, config.info, generators, weights, config.noise_scales, **options)
         if ensemble is not None:
             spec = load_ensemble(ensemble)
-            return cls._from_checkpoints(path, {c: Path(p) for c, p in spec.checkpoints.items()}, spec.noise_scales, options)
+            return cls._from_checkpoints(path, {c: Path(p).resolve() for c, p in spec.checkpoints.items()}, spec.noise_scales, options)
         if path.is_dir():
             if not (path / "checkpoints").is_dir():
                 raise DataError(f"{path} is neither a model package (no config.json) nor an experiment folder "
                                 "(no checkpoints/)")
-            return cls._from_checkpoints(path, checkpoint_path(path, checkpoint), None, options)
+            return cls._from_checkpoints(path, checkpoint_path(path, checkpoint).resolve(), None, options)
         if path.is_file() and path.name.endswith(ARCHIVE_SUFFIXES):
             raise DataError(f"{path} is an archive; unpack it (tar xzf / unzip) and load the folder")
         if path.is_file():

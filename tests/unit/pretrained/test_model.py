@@ -12,7 +12,7 @@ from safetensors.torch import load_file, save_file
 
 import toolkit
 from toolkit.bin.synth import main as synth_main
-from toolkit.errors import ComponentError, DataError
+from toolkit.errors import ComponentError, ConfigError, DataError
 from toolkit.generate import FastGenerator, GenerateOptions, clip_seed, generate_clips
 from toolkit.pretrained import FoleyModel, pack_experiment
 from toolkit.train.checkpoint import load_generator
@@ -122,6 +122,8 @@ def test_one_line_errors(package, package_copy, tmp_path):
     model = FoleyModel.from_pretrained(package)
     with pytest.raises(DataError, match="unknown category 'Meow'; this model knows: DogBark"):
         model.generate("Meow")
+    with pytest.raises(ConfigError, match="is a package and holds its own weights"):
+        FoleyModel.from_pretrained(package, checkpoint="initial")
     with pytest.raises(DataError, match="neither a model package"):
         FoleyModel.from_pretrained(tmp_path)
     with pytest.raises(DataError, match="does not exist"):
