@@ -98,7 +98,7 @@ def main() -> int:
     clips = 7 * n
     result = {
         "machine": describe_machine(), "load_average_1min_before": load_before, "device": str(model.device), "threads": args.threads,
-        "model": cfg.model.prior_encoder.name, "overrides": args.overrides, "precision": GenerateOptions.precision,
+        "model": cfg.model.prior_encoder.name, "overrides": args.overrides, "precision": model.precision,
         "pack_seconds": round(pack_seconds, 2),
         "load_seconds": {"api_from_pretrained": round(min(loads["api"]), 2),
                          "recipe_checkpoint": round(min(loads["recipe"]), 2)},

@@ -20,7 +20,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="output folder (clips already there are kept)")
     p.add_argument("--checkpoint", default="last", help="for an experiment folder: last, initial or step_N [last]")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda[:N] [auto]")
-    p.add_argument("--precision", help="generation precision [the recipe's default]")
+    p.add_argument("--precision", help="fp32, bf16 or auto (bf16 where native), as generate.precision [fp32]")
     return p
 
 

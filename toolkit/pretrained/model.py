@@ -39,7 +39,8 @@ class FoleyModel:
         self.memory_budget_gb = memory_budget_gb if memory_budget_gb is not None else GenerateOptions.memory_budget_gb
         precision = precision or GenerateOptions.precision
         self._generators = {label: FastGenerator(model, device, precision) for label, model in generators.items()}
-        self.device = next(iter(self._generators.values())).device
+        first = next(iter(self._generators.values()))
+        self.device, self.precision = first.device, first.precision  # precision "auto" resolved for the device
         self._weights = dict(weights)
         self._batch_sizes: dict[str, int] = {}
 
@@ -149,7 +150,7 @@ class FoleyModel:
         if audio.ndim != 2 or audio.shape[0] < 1:
             raise DataError(f"save expects clips [n, samples] from generate, got shape {audio.shape}")
         jobs = self._jobs(category, audio.shape[0], seed, noise_scale, start)
-        writer = ClipWriter(out_dir, start + len(jobs) - 1)
+        writer = ClipWriter(out_dir, start + len(jobs) - 1, self.precision)
         writer.reopen()
         writer.open()
         try:
@@ -157,7 +158,7 @@ class FoleyModel:
                 writer.write(job, clip, self.sample_rate)
             options_file = writer.partial / OPTIONS
             record = (yaml.safe_load(options_file.read_text(encoding="utf-8")) if options_file.is_file() else None) or {}
-            record.update(model=str(self.source))
+            record.update(model=str(self.source), precision=self.precision)
             record.setdefault("clips", {})[jobs[0].category] = {
                 "seed": int(seed), "noise_scale": jobs[0].noise_scale, "first": start, "count": len(jobs)}
             return writer.finish(record)

@@ -174,3 +174,13 @@ def test_a_plugin_component_is_recorded_with_its_distribution(tmp_path):
     record = json.loads((package / "config.json").read_text())["components"]["prior_encoder"]
     assert record["name"] == "noise" and record["distribution"] == "foley-noise-prior"
     assert FoleyModel.from_pretrained(package).generate("Rain").shape == (1, 88200)
+
+
+def test_precision_passes_through_to_the_fast_path(package, tmp_path):
+    fp32 = FoleyModel.from_pretrained(package, device="cpu")
+    bf16 = FoleyModel.from_pretrained(package, device="cpu", precision="bf16")
+    assert (fp32.precision, bf16.precision) == ("fp32", "bf16")
+    reference, reduced = fp32.generate("Rain", seed=1), bf16.generate("Rain", seed=1)
+    assert 0 < np.abs(reference - reduced).max() < 0.1 * np.abs(reference).max()
+    out = bf16.save(reduced, tmp_path / "out", "Rain", seed=1)
+    assert json.loads((out / "manifest.jsonl").read_text())["precision"] == "bf16"
