@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/inference.py
 	$(PY) benchmarks/train_step.py
 	$(PY) benchmarks/score.py
+	$(PY) benchmarks/api.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
