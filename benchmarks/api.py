@@ -27,7 +27,7 @@ from omegaconf import OmegaConf
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import describe_machine  # noqa: E402
 
-from toolkit.bin.app import compose_config  # noqa: E402
+from toolkit.config import compose_config  # noqa: E402
 from toolkit.fileio import atomic_write_text  # noqa: E402
 from toolkit.generate import FastGenerator, GenerateOptions, generate_clips  # noqa: E402
 from toolkit.models.builder import build_generator  # noqa: E402

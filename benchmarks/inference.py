@@ -24,7 +24,7 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import describe_machine  # noqa: E402
 
-from toolkit.bin.app import compose_config  # noqa: E402
+from toolkit.config import compose_config  # noqa: E402
 from toolkit.generate.fast import FastGenerator  # noqa: E402
 from toolkit.models.builder import build_generator  # noqa: E402
 

@@ -24,7 +24,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import describe_machine  # noqa: E402
 
-from toolkit.bin.app import compose_config  # noqa: E402
+from toolkit.config import compose_config  # noqa: E402
 from toolkit.data.dump import dump_from_config  # noqa: E402
 from toolkit.data.manifest import write_manifest  # noqa: E402
 from toolkit.fileio import file_digest  # noqa: E402

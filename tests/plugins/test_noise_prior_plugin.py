@@ -7,7 +7,7 @@ import torch
 pytest.importorskip("foley_noise_prior", reason="install it with: pip install -e plugins/foley-noise-prior")
 
 from toolkit.bin import list_components  # noqa: E402
-from toolkit.bin.app import compose_config  # noqa: E402
+from toolkit.config import compose_config  # noqa: E402
 from toolkit.models.builder import build_generator  # noqa: E402
 from toolkit.models.presets import compose_tiny  # noqa: E402
 

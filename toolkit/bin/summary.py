@@ -6,7 +6,8 @@ import json
 
 from torch import nn
 
-from toolkit.bin.app import compose_config, user_errors
+from toolkit.bin.app import user_errors
+from toolkit.config import compose_config
 from toolkit.models.builder import build_discriminator, build_generator
 
 

@@ -6,6 +6,7 @@ from typing import Sequence
 
 from omegaconf import DictConfig
 
+from toolkit.config import compose_config
 from toolkit.registry import MODEL_SLOTS
 
 #: Shrinks the dimensions shared by all components.
@@ -75,8 +76,6 @@ def _key(override: str) -> str:
 def compose_tiny(overrides: Sequence[str] = ()) -> DictConfig:
     """Compose the packaged config with ``overrides``, then again with every chosen built-in component
     shrunk to a tiny size. Keys set explicitly in ``overrides`` win over the tiny values."""
-    from toolkit.bin.app import compose_config
-
     overrides = list(overrides)
     cfg = compose_config(overrides)
     choices = {slot: str(cfg.model[slot].name) for slot in MODEL_SLOTS if cfg.model.get(slot) is not None}

@@ -9,12 +9,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from toolkit.blocks.commons import random_segment_starts, slice_segments
 from toolkit.components.abs_decoder import AbsDecoder
 from toolkit.components.abs_flow import AbsFlow
 from toolkit.components.abs_posterior_encoder import AbsPosteriorEncoder
 from toolkit.components.abs_prior_encoder import AbsPriorEncoder
 from toolkit.errors import ConfigError, ContractError
-from toolkit.models.commons import random_segment_starts, slice_segments
 
 
 @dataclass

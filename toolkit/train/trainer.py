@@ -23,6 +23,7 @@ from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
+from toolkit.blocks.commons import slice_segments
 from toolkit.categories import CATEGORIES
 from toolkit.data.dataset import DEFAULT_PEAK, EpochLoader, SpectrogramDataset
 from toolkit.data.dump import check_dump, dump_manifest_path, stft_settings
@@ -31,7 +32,6 @@ from toolkit.features import mel_spectrogram, spec_to_mel
 from toolkit.fileio import atomic_write_text
 from toolkit.models import losses
 from toolkit.models.builder import build_augmentation, build_discriminator, build_generator
-from toolkit.models.commons import slice_segments
 from toolkit.plugins import get_plugin_manager
 from toolkit.train.checkpoint import CheckpointManager, saved_config
 from toolkit.train.distributed import DistributedContext

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from toolkit.blocks.wavenet import WaveNet
 from toolkit.components.abs_prior_encoder import AbsPriorEncoder
-from toolkit.models.wavenet import WaveNet
 
 
 class NoisePriorEncoder(AbsPriorEncoder):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from toolkit.bin.app import compose_config
 from toolkit.bin.summary import parameter_counts
+from toolkit.config import compose_config
 from toolkit.models.builder import build_component, build_discriminator, build_generator
 from toolkit.registry import MODEL_SLOTS, SHARED_DIMENSIONS, get_registry
 

@@ -5,10 +5,10 @@ import math
 import pytest
 import torch
 
+from toolkit.blocks.transformer import RelativeMultiHeadAttention
 from toolkit.components.prior_encoders.vifs import VIFSPriorEncoder
 from toolkit.components.prior_encoders.vits import VITSPriorEncoder
 from toolkit.errors import ConfigError, ContractError
-from toolkit.models.transformer import RelativeMultiHeadAttention
 
 TINY_VIFS = dict(n_categories=7, inter_channels=8, hidden_channels=8, num_frames=20, wn_layers=2, fpn_kernel_size=5, fpn_layers=2)
 

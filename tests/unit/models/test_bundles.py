@@ -63,7 +63,7 @@ def test_bundle_keys_for_the_trainer():
 
 
 def test_tiny_overrides_for_the_default_bundle_and_explicit_keys_win():
-    from toolkit.bin.app import compose_config
+    from toolkit.config import compose_config
 
     assert compose_config(TINY_OVERRIDES).model == compose_tiny([]).model
     cfg = compose_tiny(["model.segment_size=4096", "model.prior_encoder.fpn_layers=3"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alias_free_torch import Activation1d
 from torch import nn
 
+from toolkit.blocks.resblock import ActivationFactory
 from toolkit.components.decoders.hifigan import HiFiGANDecoder, MultiScaleHiFiGANDecoder
-from toolkit.models.resblock import ActivationFactory
 
 
 def anti_aliased_leaky_relu(slope: float) -> nn.Module:

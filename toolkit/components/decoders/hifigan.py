@@ -8,10 +8,10 @@ from typing import Sequence
 import torch
 from torch import Tensor, nn
 
+from toolkit.blocks.commons import weight_norm
+from toolkit.blocks.resblock import ActivationFactory, ResBlock1, leaky_relu
 from toolkit.components.abs_decoder import AbsDecoder
 from toolkit.errors import ConfigError
-from toolkit.models.commons import weight_norm
-from toolkit.models.resblock import ActivationFactory, ResBlock1, leaky_relu
 
 UPSAMPLE_SLOPE = 0.1
 #: HiFi-GAN applies F.leaky_relu with PyTorch's default slope before every output conv (kept as in VITS).

@@ -9,11 +9,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from toolkit.blocks.commons import same_padding, weight_norm
+from toolkit.blocks.conv_stack import ConvStack1d
+from toolkit.blocks.pqmf import PQMF
 from toolkit.components.abs_discriminator import AbsDiscriminator, DiscriminatorOutput
 from toolkit.errors import ConfigError, ContractError
-from toolkit.models.commons import same_padding, weight_norm
-from toolkit.models.conv_stack import ConvStack1d
-from toolkit.models.pqmf import PQMF
 
 SLOPE = 0.2
 

@@ -8,9 +8,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from toolkit.blocks.commons import same_padding, weight_norm
+from toolkit.blocks.conv_stack import ConvStack1d
 from toolkit.components.abs_discriminator import AbsDiscriminator, DiscriminatorOutput
-from toolkit.models.commons import same_padding, weight_norm
-from toolkit.models.conv_stack import ConvStack1d
 
 SLOPE = 0.1
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from toolkit.blocks.wavenet import WaveNet
 from toolkit.components.abs_flow import AbsFlow
-from toolkit.models.wavenet import WaveNet
 
 
 class MeanOnlyCoupling(nn.Module):

@@ -4,8 +4,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from toolkit.blocks.wavenet import WaveNet
 from toolkit.components.abs_posterior_encoder import AbsPosteriorEncoder
-from toolkit.models.wavenet import WaveNet
 
 
 class WaveNetPosteriorEncoder(AbsPosteriorEncoder):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from toolkit.blocks.commons import same_padding, weight_norm
+from toolkit.blocks.wavenet import WaveNet
 from toolkit.components.abs_prior_encoder import AbsPriorEncoder
 from toolkit.errors import ConfigError, ContractError
-from toolkit.models.commons import same_padding, weight_norm
-from toolkit.models.wavenet import WaveNet
 
 FPN_SLOPE = 0.2
 #: ``inference_latent`` choices: the reference's N(0, I), or N(0, I) mapped onto each category's

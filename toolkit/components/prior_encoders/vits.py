@@ -6,8 +6,8 @@ import math
 
 from torch import Tensor, nn
 
+from toolkit.blocks.transformer import RelativeTransformerEncoder
 from toolkit.components.abs_prior_encoder import AbsPriorEncoder
-from toolkit.models.transformer import RelativeTransformerEncoder
 
 
 class VITSPriorEncoder(AbsPriorEncoder):

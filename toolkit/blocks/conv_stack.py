@@ -7,7 +7,7 @@ from typing import Sequence
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from toolkit.models.commons import weight_norm
+from toolkit.blocks.commons import weight_norm
 
 
 class ConvStack1d(nn.Module):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from toolkit.models.commons import gated_tanh_sigmoid, same_padding, weight_norm
+from toolkit.blocks.commons import gated_tanh_sigmoid, same_padding, weight_norm
 
 
 class WaveNet(nn.Module):

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
+from toolkit.blocks.pqmf import PQMF, prototype_filter
 from toolkit.components.discriminators.avocodo import AvocodoDiscriminator
-from toolkit.models.pqmf import PQMF, prototype_filter
 
 
 def test_analysis_synthesis_round_trip_snr():

@@ -5,7 +5,7 @@ from typing import Callable, Sequence
 
 from torch import Tensor, nn
 
-from toolkit.models.commons import same_padding, weight_norm
+from toolkit.blocks.commons import same_padding, weight_norm
 
 #: Builds the activation module placed before a convolution, from its LeakyReLU slope.
 ActivationFactory = Callable[[float], nn.Module]
