@@ -31,10 +31,10 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import describe_machine  # noqa: E402
 
-from toolkit.categories import CATEGORIES  # noqa: E402
+from toolkit.dcase import CATEGORIES, CLIP_SAMPLES, SAMPLE_RATE  # noqa: E402
 from toolkit.fileio import atomic_write_text  # noqa: E402
 from toolkit.score.cache import EmbeddingCache  # noqa: E402
-from toolkit.score.inputs import NUM_SAMPLES, SAMPLE_RATE, find_audio_set  # noqa: E402
+from toolkit.score.inputs import find_audio_set  # noqa: E402
 from toolkit.score.pipeline import ScoreOptions, build_embedding, embed_audio_set, run_scoring, use_all_cores  # noqa: E402
 from toolkit.score.vggish import VGGish  # noqa: E402
 
@@ -51,8 +51,8 @@ def _sources(category: str, rng: np.random.Generator) -> list[np.ndarray]:
     folder = REALCLIPS / category
     if folder.is_dir():
         return [sf.read(path, dtype="float64")[0] for path in sorted(folder.glob("*.wav"))]
-    envelope = np.exp(-np.linspace(0, 8, NUM_SAMPLES))
-    return [0.3 * envelope * rng.standard_normal(NUM_SAMPLES) for _ in range(4)]
+    envelope = np.exp(-np.linspace(0, 8, CLIP_SAMPLES))
+    return [0.3 * envelope * rng.standard_normal(CLIP_SAMPLES) for _ in range(4)]
 
 
 def write_clips(root: Path, per_category: int, seed: int = 0) -> Path:
@@ -63,7 +63,7 @@ def write_clips(root: Path, per_category: int, seed: int = 0) -> Path:
         (root / category).mkdir(parents=True)
         for index in range(per_category):
             clip = np.roll(sources[index % len(sources)], int(rng.integers(0, 2000)))
-            clip = clip * rng.uniform(0.5, 1.0) + 0.003 * rng.standard_normal(NUM_SAMPLES)
+            clip = clip * rng.uniform(0.5, 1.0) + 0.003 * rng.standard_normal(CLIP_SAMPLES)
             sf.write(root / category / f"{index + 1:04d}.wav", np.clip(clip, -1, 1), SAMPLE_RATE, subtype="PCM_16")
     return root
 

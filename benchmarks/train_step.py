@@ -40,10 +40,12 @@ def synthetic_data(root: Path, clips: int, sample_rate: int = 22050, samples: in
         path = root / "wav" / f"{index:03d}.wav"
         path.parent.mkdir(parents=True, exist_ok=True)
         sf.write(path, (0.3 * rng.standard_normal(samples)).astype(np.float32), sample_rate, subtype="PCM_16")
-        entries.append({"path": str(path), "category": "Rain", "category_id": index % 7, "duration": 4.0,
-                        "sample_rate": sample_rate, "sha256": file_digest(path)})
+        entries.append({"path": str(path), "category": f"noise{index % 7}", "category_id": index % 7,
+                        "duration": 4.0, "sample_rate": sample_rate, "sha256": file_digest(path)})
     write_manifest(root / "train.jsonl", entries)
-    return [f"data.train_manifest={root / 'train.jsonl'}", "data.valid_manifest=null", f"data.dump_dir={root / 'dump'}"]
+    categories = ",".join(f"noise{i}" for i in range(7))
+    return [f"data.train_manifest={root / 'train.jsonl'}", "data.valid_manifest=null", f"data.dump_dir={root / 'dump'}",
+            f"data.categories=[{categories}]"]
 
 
 def time_steps(overrides: list[str], batch_size: int, steps: int, warmup: int) -> dict:

@@ -16,10 +16,10 @@ from typing import Sequence
 
 import yaml
 
-from toolkit.categories import CATEGORIES
 from toolkit.errors import ConfigError, DataError
 from toolkit.fileio import atomic_write_text
 from toolkit.generate import GenerateOptions, generate_clips
+from toolkit.score.inputs import generated_record
 from toolkit.score.pipeline import ScoreOptions, run_scoring
 from toolkit.score.report import JSON_NAME
 from toolkit.train.checkpoint import CheckpointManager
@@ -85,9 +85,10 @@ def select_ensemble(
         best = (max if higher_is_better else min)(values, key=values.get)
         point = next(p for p in grid if p.name == best)
         chosen[category] = {"checkpoint": str(point.checkpoint), "noise_scale": point.noise_scale, metric: values[best]}
-    missing = [c for c in CATEGORIES if c not in chosen]
+    generated = generated_record(out_dir / "grid" / grid[0].name / "gen").get("categories") or first["categories"]
+    missing = [c for c in generated if c not in chosen]
     if missing:
-        raise DataError(f"selection scored no clips of {', '.join(missing)}; an ensemble needs every category")
+        raise DataError(f"selection scored no clips of {', '.join(missing)}; an ensemble needs every category it generates")
 
     ensemble = {"categories": {c: {"checkpoint": v["checkpoint"], "noise_scale": v["noise_scale"]} for c, v in chosen.items()}}
     selection = {

@@ -16,7 +16,7 @@ recipe_args=("$@")  # the exact command line, recorded in exp/<tag>/run.sh
 
 stage=0                       # first stage to run
 stop_stage=100                # last stage to run
-dataset=dcase23               # dcase23 | demo | a folder in the DCASE layout (<Category>/<clip>.wav)
+dataset=dcase23               # dcase23 | demo | a folder of category folders (<Category>/<clip>.wav)
 ngpu=0                        # 0: train on CPU; N >= 1: torchrun with N processes
 tag=""                        # experiment tag; empty: derived from --experiment and the overrides
 experiment=vifs               # preset conf/experiment/<name>.yaml
@@ -42,7 +42,7 @@ Stages: 0 obtain data, 1 prepare manifests, 2 dump features, 3 train, 4 generate
 Options (defaults in brackets):
   --stage N                first stage to run [${stage}]
   --stop-stage N           last stage to run [${stop_stage}]
-  --dataset NAME|DIR       dcase23, demo or a folder in the DCASE layout [${dataset}]
+  --dataset NAME|DIR       dcase23, demo or a folder of category folders (your own sounds) [${dataset}]
   --ngpu N                 GPUs for training (torchrun when N >= 1) [${ngpu}]
   --tag TAG                experiment folder exp/TAG [derived from --experiment and the overrides]
   --experiment NAME        preset conf/experiment/NAME.yaml [${experiment}]
@@ -95,8 +95,9 @@ for override in ${overrides[@]+"${overrides[@]}"}; do
 done
 
 # --- Dataset name: the folders data/<name>/ and dump/<name>/.
+category_set=folders  # the category set: one per folder, named exactly as it (dcase23: the 7 official ones)
 case "${dataset}" in
-    dcase23|demo) dataset_name=${dataset} ;;
+    dcase23|demo) dataset_name=${dataset}; category_set=dcase23 ;;
     *)
         [ -d "${dataset}" ] || fail "--dataset ${dataset}: not dcase23, demo or an existing folder"
         dataset=$(cd "${dataset}" && pwd)
@@ -186,7 +187,7 @@ python_stage() {  # module, name, overrides...: a Hydra stage with the recipe's 
     local module=$1 name=$2
     shift 2
     local args=(--config-dir "$(pwd)/conf" "+experiment=${experiment}" "exp_dir=${exp}"
-                "hydra.run.dir=${exp}/hydra/${name}" "data.dataset=${dataset_name}"
+                "hydra.run.dir=${exp}/hydra/${name}" "data.dataset=${dataset_name}" "data.category_set=${category_set}"
                 "data.data_dir=${data_dir}" "data.dump_dir=${dump_dir}" "$@")
     log "${launcher[*]} -m ${module} ${args[*]}"
     "${launcher[@]}" -m "${module}" "${args[@]}"

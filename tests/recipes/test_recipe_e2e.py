@@ -13,7 +13,7 @@ import pytest
 import soundfile as sf
 import yaml
 
-from toolkit.categories import SNAKE_CASE
+from toolkit.dcase import SNAKE_CASE
 from toolkit.models.presets import TINY_OVERRIDES
 from toolkit.score.inputs import find_audio_set
 
@@ -47,7 +47,7 @@ def test_stages_0_to_6_write_every_output(recipe, first_run):
     assert checkpoints == ["initial.pt", "last.pt", "step_00000002.pt", "step_00000004.pt"]
     (gen,) = exp.glob("gen_last_*")
     # the official scorer's checks: snake_case folders of exactly 100 files, 22,050 Hz mono 88,200 samples
-    official = find_audio_set(gen / "generated_audio", "generated", exact_count=100)
+    official = find_audio_set(gen / "generated_audio", "generated", dcase2023=True)
     assert sorted(p.name for p in (gen / "generated_audio").iterdir()) == sorted(SNAKE_CASE)
     assert {sf.info(str(p)).subtype for p in official.all_files()} == {"PCM_16"}
     assert (gen / "audio" / "Sneeze_Cough" / "0001.wav").is_file()
@@ -78,7 +78,7 @@ def test_selection_yields_an_ensemble_that_stage_4_accepts(recipe, first_run, ru
     assert result.returncode == 0, result.stderr[-3000:]
     (gen,) = [d for d in exp.glob("gen_last_*") if (d / "generate.yaml").is_file()
               and yaml.safe_load((d / "generate.yaml").read_text())["ensemble"]]
-    assert find_audio_set(gen / "generated_audio", "generated", exact_count=100)
+    assert find_audio_set(gen / "generated_audio", "generated", dcase2023=True)
 
 
 def test_rerun_skips_every_stage(recipe, first_run, run_recipe):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from toolkit import select
-from toolkit.categories import CATEGORIES
+from toolkit.dcase import CATEGORIES
 from toolkit.errors import ConfigError, DataError
 from toolkit.generate import GenerateOptions
 from toolkit.generate.plan import load_ensemble

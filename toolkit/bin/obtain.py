@@ -3,7 +3,7 @@
   --dataset demo        synthesise the demo set (``--clips-per-category``, ``--seed``)
   --dataset dcase23     link the development set at ``--root``, else download ``--url`` into
                         ``--download-dir``, unpack and verify it, then link it
-  --dataset FOLDER      link a folder in the DCASE layout (``<Category>/<clip>.wav``)
+  --dataset FOLDER      link a folder of category folders (``<Category>/<clip>.wav``)
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from toolkit.bin.app import user_errors
+from toolkit.categories import scan_category_folders
 from toolkit.data import dcase23
 from toolkit.errors import DataError
 
@@ -19,7 +20,7 @@ from toolkit.errors import DataError
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="toolkit obtain", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dataset", default="dcase23", help="dcase23, demo or a folder in the DCASE layout")
+    parser.add_argument("--dataset", default="dcase23", help="dcase23, demo or a folder of category folders")
     parser.add_argument("--out", required=True, type=Path, help="where the dataset appears (a folder or a link)")
     parser.add_argument("--seed", type=int, default=0, help="demo: seed of the synthesiser")
     parser.add_argument("--clips-per-category", type=int, default=24, help="demo: clips per category")
@@ -46,9 +47,9 @@ def main(argv=None) -> int:
         folder = Path(args.dataset)
         if not folder.is_dir():
             raise DataError(f"--dataset {args.dataset}: not dcase23, demo or an existing folder")
-        if not dcase23.category_folders(folder):
-            raise DataError(f"{folder} has no category folder (DogBark, Footstep, ...); "
-                            "expected the DCASE layout <Category>/<clip>.wav")
+        if not scan_category_folders(folder):
+            raise DataError(f"{folder} has no category folder; expected one folder per category, "
+                            "<Category>/<clip>.wav")
         dcase23.link(folder, args.out)
     return 0
 

@@ -16,9 +16,10 @@ import soundfile as sf
 from tqdm import tqdm
 
 from toolkit.audio import ClipFormat
-from toolkit.categories import CATEGORIES, category_subfolders
+from toolkit.categories import scan_category_folders
 from toolkit.data.prepare import find_audio_files
 from toolkit.data.staging import replace_path, staged_dir
+from toolkit.dcase import CATEGORIES
 from toolkit.download import download_file
 from toolkit.errors import DataError
 
@@ -32,11 +33,9 @@ DEV_FOLDER_NAMES = ("DCASEFoleySoundSynthesisDevSet", "dev")
 
 
 def category_folders(folder: Path) -> dict[str, Path]:
-    """The class folders directly inside ``folder``, keyed by CamelCase category name."""
-    found: dict[str, Path] = {}
-    for name, child in category_subfolders(folder):
-        found.setdefault(name, child)  # the first spelling (by name) wins
-    return found
+    """The class folders directly inside ``folder``, keyed by CamelCase category name (spellings match
+    tolerantly; of two spellings of one class the first by name wins)."""
+    return {name: found[0] for name, found in scan_category_folders(folder, CATEGORIES).items()}
 
 
 def find_dev_root(folder: str | Path, max_depth: int = 3) -> Path:

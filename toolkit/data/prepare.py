@@ -1,11 +1,14 @@
-"""Prepare a dataset folder in the DCASE layout (``<category>/<clip>.<ext>``) for training.
+"""Prepare a dataset folder (``<category>/<clip>.<ext>``) for training.
 
-Every audio file is validated (readable, non-empty, finite, not silent, known category folder) and, where
-needed, converted to the clip format (mono, 22,050 Hz, PCM_16, 88,200 samples). Usable clips are split
-per category into train and valid (deterministic, stratified) and listed in JSON-lines manifests with
-absolute paths; every unusable file is listed in ``rejected.tsv`` with its reason. Files already in the
-clip format are used in place; converted copies are written under the output folder, never next to the
-source. The output folder ``<out>/{train,valid}/manifest.jsonl``, ``<out>/{train,valid}/wav/`` and
+The category set is derived from the category folders (exact names, sorted: the order gives the class
+ids) or given (the DCASE set, whose folders match tolerantly), and written to ``<out>/categories.txt``.
+Every audio file is validated (readable, non-empty, finite, not silent, in a category folder) and, where
+needed, converted to the clip format (mono, ``data.sample_rate``, PCM_16, ``data.clip_samples``; other
+rates are resampled). Usable clips are split per category into train and valid (deterministic,
+stratified) and listed in JSON-lines manifests with absolute paths; every unusable file is listed in
+``rejected.tsv`` with its reason. Files already in the clip format are used in place; converted copies are
+written under the output folder, never next to the source. The output folder
+``<out>/{train,valid}/manifest.jsonl``, ``<out>/{train,valid}/wav/``, ``<out>/categories.txt`` and
 ``<out>/rejected.tsv`` is built in ``<out>/.prepare.tmp`` and moved into place at the end.
 """
 from __future__ import annotations
@@ -22,11 +25,11 @@ import soundfile as sf
 from tqdm import tqdm
 
 from toolkit.audio import ClipFormat, convert, read_audio, write_clip
-from toolkit.fileio import file_digest
-from toolkit.categories import CATEGORIES, category_id, is_category
+from toolkit.categories import CATEGORIES_FILE, CategorySet, folder_categories, scan_category_folders
 from toolkit.data.manifest import write_manifest
 from toolkit.data.staging import replace_path
-from toolkit.errors import DataError
+from toolkit.errors import ConfigError, DataError
+from toolkit.fileio import file_digest
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +38,8 @@ AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff", ".ai
 SPLITS = ("train", "valid")
 MANIFEST_NAME = "manifest.jsonl"
 REJECTED_NAME = "rejected.tsv"
+#: Supported clip lengths, in seconds.
+MIN_CLIP_SECONDS, MAX_CLIP_SECONDS = 1.0, 10.0
 
 
 @dataclass
@@ -51,9 +56,21 @@ class PreparedClip:
 class PrepareReport:
     """What :func:`prepare_dataset` did: manifest entries per split and rejected files with reasons."""
 
+    categories: CategorySet | None = None
     splits: dict[str, list[dict]] = field(default_factory=dict)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     converted: int = 0
+
+
+def check_clip_format(fmt: ClipFormat, segment_size: int | None = None) -> None:
+    """One :class:`ConfigError` unless clips last 1-10 s and hold at least one training window."""
+    seconds = fmt.num_samples / fmt.sample_rate
+    if not MIN_CLIP_SECONDS <= seconds <= MAX_CLIP_SECONDS:
+        raise ConfigError(f"data.clip_samples={fmt.num_samples} at data.sample_rate={fmt.sample_rate} is "
+                          f"{seconds:g} s; clips of {MIN_CLIP_SECONDS:g}-{MAX_CLIP_SECONDS:g} s are supported")
+    if segment_size is not None and fmt.num_samples < segment_size:
+        raise ConfigError(f"data.clip_samples={fmt.num_samples} is shorter than model.segment_size={segment_size} "
+                          "(the training window); use longer clips or a smaller model.segment_size")
 
 
 def find_audio_files(source: Path) -> list[Path]:
@@ -76,7 +93,8 @@ def validate_clip(path: Path, fmt: ClipFormat) -> np.ndarray | None:
     return convert(samples, sample_rate, fmt)
 
 
-def split_stratified(clips: list[PreparedClip], valid_fraction: float, seed: int) -> dict[str, list[PreparedClip]]:
+def split_stratified(clips: list[PreparedClip], valid_fraction: float, seed: int,
+                     n_categories: int | None = None) -> dict[str, list[PreparedClip]]:
     """Per category, a seeded shuffle of the clips (sorted by path first), the first share going to valid.
 
     A category with at least two clips gives at least one to valid when ``valid_fraction`` > 0.
@@ -84,7 +102,9 @@ def split_stratified(clips: list[PreparedClip], valid_fraction: float, seed: int
     if not 0.0 <= valid_fraction < 1.0:
         raise DataError(f"data.valid_fraction must be in [0, 1), got {valid_fraction}")
     splits: dict[str, list[PreparedClip]] = {name: [] for name in SPLITS}
-    for cid in range(len(CATEGORIES)):
+    if n_categories is None:
+        n_categories = max((c.category_id for c in clips), default=-1) + 1
+    for cid in range(n_categories):
         members = sorted((c for c in clips if c.category_id == cid), key=lambda c: str(c.source))
         order = np.random.default_rng([seed, cid]).permutation(len(members))
         n_valid = round(len(members) * valid_fraction)
@@ -112,10 +132,12 @@ def _write_rejected(path: Path, rejected: list[tuple[str, str]]) -> None:
 
 
 def prepare_dataset(source: str | Path, out_dir: str | Path, valid_fraction: float = 0.05, seed: int = 0,
-                    fmt: ClipFormat = ClipFormat()) -> PrepareReport:
+                    fmt: ClipFormat = ClipFormat(), categories: CategorySet | None = None) -> PrepareReport:
     """Validate, convert and split the clips of ``source`` into ``out_dir`` (see the module docstring).
 
-    Bad files never stop the preparation; a folder with no usable file does (one :class:`DataError`).
+    ``categories``: a fixed set (e.g. DCASE's) whose folders are matched tolerantly; None derives the set
+    from the folder names. Bad files never stop the preparation; a folder with no usable file does, and
+    so do two folders whose names differ only in case, ``_``, ``-`` or spaces (one :class:`DataError`).
     """
     source, out_dir = Path(source).absolute(), Path(out_dir).absolute()
     if not source.is_dir():
@@ -123,14 +145,18 @@ def prepare_dataset(source: str | Path, out_dir: str | Path, valid_fraction: flo
     files = find_audio_files(source)
     if not files:
         raise DataError(f"no audio files under {source}; expected category folders such as "
-                        f"{source}/DogBark/0001.wav")
+                        f"{source}/DoorSlam/0001.wav")
+    folders = scan_category_folders(source, categories, "dataset")
+    if categories is None:
+        categories = folder_categories(name for name, found in folders.items()
+                                       if any(path.parent in found for path in files))
     staging = out_dir / ".prepare.tmp"
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
     try:
-        report = _prepare_into(staging, files, source, out_dir, valid_fraction, seed, fmt)
-        for name in (*SPLITS, REJECTED_NAME):
+        report = _prepare_into(staging, files, source, out_dir, valid_fraction, seed, fmt, categories, folders)
+        for name in (*SPLITS, REJECTED_NAME, CATEGORIES_FILE):
             replace_path(staging / name, out_dir / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -138,40 +164,51 @@ def prepare_dataset(source: str | Path, out_dir: str | Path, valid_fraction: flo
     return report
 
 
-def _prepare_into(staging: Path, files: list[Path], source: Path, out_dir: Path, valid_fraction: float,
-                  seed: int, fmt: ClipFormat) -> PrepareReport:
-    report = PrepareReport()
+def _category_of(path: Path, source: Path, categories: CategorySet, folders: dict[str, list[Path]]) -> int:
+    """Class id of a file from the category folder it lies in; DataError when it lies in none."""
+    for name, found in folders.items():
+        if name in categories and any(path.parent == folder for folder in found):
+            return categories.index(name)
+    if path.parent == source:
+        raise DataError("not inside a category folder")
+    raise DataError(f"unknown category folder '{path.parent.name}'; expected one of: {', '.join(categories)}")
+
+
+def _prepare_into(staging: Path, files: list[Path], source: Path, out_dir: Path, valid_fraction: float, seed: int,
+                  fmt: ClipFormat, categories: CategorySet, folders: dict[str, list[Path]]) -> PrepareReport:
+    report = PrepareReport(categories)
     clips: list[PreparedClip] = []
     names: dict[str, set] = {}
     for path in tqdm(files, desc="validating clips", unit="file"):
-        folder = path.parent.name
-        if path.parent == source or not is_category(folder):
-            report.rejected.append((str(path), f"unknown category folder '{folder}'; expected one of: "
-                                               f"{', '.join(CATEGORIES)}"))
+        try:
+            cid = _category_of(path, source, categories, folders)
+        except DataError as exc:
+            report.rejected.append((str(path), str(exc)))
             continue
         try:
             converted = validate_clip(path, fmt)
         except DataError as exc:
             report.rejected.append((str(path), str(exc).removeprefix(f"{path}: ")))
             continue
-        cid = category_id(folder)
         staged = None
         if converted is not None:
-            staged = staging / "converted" / CATEGORIES[cid] / _unique_name(names, CATEGORIES[cid], path.stem)
+            staged = staging / "converted" / categories[cid] / _unique_name(names, categories[cid], path.stem)
             write_clip(staged, converted, fmt.sample_rate, fmt.subtype)
             report.converted += 1
         clips.append(PreparedClip(path, cid, staged, file_digest(staged or path)))
     if not clips:
         raise DataError(f"no usable audio file in {source}: all {len(files)} were rejected "
                         f"(first: {report.rejected[0][0]}: {report.rejected[0][1]})")
-    for split, members in split_stratified(clips, valid_fraction, seed).items():
-        report.splits[split] = [_place(clip, staging, out_dir, split, fmt) for clip in members]
+    for split, members in split_stratified(clips, valid_fraction, seed, len(categories)).items():
+        report.splits[split] = [_place(clip, staging, out_dir, split, fmt, categories) for clip in members]
         write_manifest(staging / split / MANIFEST_NAME, report.splits[split])
     _write_rejected(staging / REJECTED_NAME, report.rejected)
+    categories.write(staging / CATEGORIES_FILE)
     return report
 
 
-def _place(clip: PreparedClip, staging: Path, out_dir: Path, split: str, fmt: ClipFormat) -> dict:
+def _place(clip: PreparedClip, staging: Path, out_dir: Path, split: str, fmt: ClipFormat,
+           categories: CategorySet) -> dict:
     """Move a converted clip into its split's wav/ folder (in staging) and return its manifest entry."""
     path = clip.source
     if clip.staged is not None:
@@ -181,7 +218,7 @@ def _place(clip: PreparedClip, staging: Path, out_dir: Path, split: str, fmt: Cl
         os.replace(clip.staged, target)
         path = out_dir / split / "wav" / relative
     return {
-        "path": str(path), "category": CATEGORIES[clip.category_id], "category_id": clip.category_id,
+        "path": str(path), "category": categories[clip.category_id], "category_id": clip.category_id,
         "duration": fmt.num_samples / fmt.sample_rate, "sample_rate": fmt.sample_rate, "sha256": clip.sha256,
         "source": str(clip.source),
     }
@@ -189,10 +226,11 @@ def _place(clip: PreparedClip, staging: Path, out_dir: Path, split: str, fmt: Cl
 
 def _log_summary(report: PrepareReport, files: list[Path], source: Path, out_dir: Path) -> None:
     counts = {split: len(entries) for split, entries in report.splits.items()}
-    logger.info("prepared %s: %d audio files, %d converted, %d rejected (see %s); train %d, valid %d -> %s",
-                source, len(files), report.converted, len(report.rejected), out_dir / REJECTED_NAME,
-                counts.get("train", 0), counts.get("valid", 0), out_dir)
+    logger.info("prepared %s: %d audio files, %d converted, %d rejected (see %s); train %d, valid %d; "
+                "%d categories (%s) -> %s", source, len(files), report.converted, len(report.rejected),
+                out_dir / REJECTED_NAME, counts.get("train", 0), counts.get("valid", 0), len(report.categories),
+                out_dir / CATEGORIES_FILE, out_dir)
     present = {entry["category"] for entries in report.splits.values() for entry in entries}
-    missing = [name for name in CATEGORIES if name not in present]
+    missing = [name for name in report.categories if name not in present]
     if missing:
         logger.warning("no usable clip for categor%s %s", "y" if len(missing) == 1 else "ies", ", ".join(missing))

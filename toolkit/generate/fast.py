@@ -97,7 +97,7 @@ class FastGenerator:
 
     def __call__(self, category_ids: Sequence[int] | Tensor, noise_scales: float | Sequence[float] | Tensor,
                  seeds: Sequence[int]) -> Tensor:
-        """Clips [B, clip_samples] as float32 on the CPU; each depends only on its category, scale and seed."""
+        """Clips [B, num_frames * hop_length] as float32 on the CPU; each depends only on its category, scale and seed."""
         ids = torch.as_tensor(category_ids, dtype=torch.long, device=self.device)
         scales = torch.as_tensor(noise_scales, dtype=torch.float32)
         with torch.inference_mode(), autocast(self.device, self.precision):

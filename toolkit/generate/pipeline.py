@@ -1,5 +1,5 @@
 """``generate_clips``: N clips per category from a checkpoint (or a per-category ensemble), batched,
-streamed to disk in both DCASE layouts."""
+streamed to disk as ``audio/<Category>/NNNN.wav`` (plus the official scorer's layout for the DCASE set)."""
 from __future__ import annotations
 
 import gc
@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from tqdm import tqdm
 
-from toolkit.categories import CATEGORIES
+from toolkit.audio import fit_length
 from toolkit.errors import ConfigError
 from toolkit.generate.fast import FastGenerator, set_threads
 from toolkit.generate.plan import ClipJob, GenerationPlan, output_dir_for
@@ -25,6 +25,7 @@ class GenerateOptions:
     """The ``generate`` config group (toolkit/conf/generate/default.yaml), as plain values."""
 
     checkpoint: str | None = None
+    categories: list[str] | None = None
     clips_per_category: int = 100
     noise_scale: float | dict[str, float] = 0.667
     seed: int = 1234
@@ -53,7 +54,7 @@ def generate_clips(exp_dir: str | Path, options: GenerateOptions | None = None, 
     resumes from the clips it had written."""
     options = options or GenerateOptions()
     plan = GenerationPlan.create(options.checkpoint, options.noise_scale, options.clips_per_category,
-                                 options.seed, options.ensemble, options.precision, options.device)
+                                 options.seed, options.ensemble, options.precision, options.device, options.categories)
     out_dir = Path(options.out_dir) if options.out_dir else output_dir_for(exp_dir, plan)
     if out_dir.exists() and not options.overwrite:
         logger.info("%s already exists with these options; reusing it (generate.overwrite=true regenerates)", out_dir)
@@ -62,7 +63,7 @@ def generate_clips(exp_dir: str | Path, options: GenerateOptions | None = None, 
         raise ConfigError(f"generate.batch_size must be a positive integer or null (auto), got {options.batch_size}")
     set_threads(options.threads)
 
-    writer = ClipWriter(out_dir, plan.clips_per_category, plan.precision)
+    writer = ClipWriter(out_dir, plan.clips_per_category, plan.trained_on.categories, plan.precision)
     done = writer.open()
     jobs = plan.jobs()
     bar = tqdm(total=len(jobs), initial=len(done), desc="generate", unit="clip", disable=not progress)
@@ -70,24 +71,23 @@ def generate_clips(exp_dir: str | Path, options: GenerateOptions | None = None, 
         for checkpoint, group in itertools.groupby(jobs, key=lambda job: job.checkpoint):
             todo = [job for job in group if (job.category_id, job.index) not in done]
             if todo:
-                generator, sample_rate = _load(checkpoint, plan, options)
-                _run(generator, todo, _batch_size(generator, options), writer, sample_rate, bar)
+                generator = _load(checkpoint, plan, options)
+                _run(generator, todo, _batch_size(generator, options), writer, plan, bar)
                 del generator
                 gc.collect()
         result = writer.finish(_record(plan, options, out_dir))
     finally:
         bar.close()
         writer.close()
-    logger.info("wrote %d clips per category for %d categories to %s", plan.clips_per_category, len(CATEGORIES), result)
+    logger.info("wrote %d clips per category for %d categories to %s", plan.clips_per_category, len(plan.categories), result)
     return result
 
 
-def _load(checkpoint: str, plan: GenerationPlan, options: GenerateOptions) -> tuple[FastGenerator, int]:
+def _load(checkpoint: str, plan: GenerationPlan, options: GenerateOptions) -> FastGenerator:
     from toolkit.train.checkpoint import load_generator
 
-    model, cfg = load_generator(checkpoint)
-    sample_rate = int(cfg.model.get("sample_rate", 22050))
-    return FastGenerator(model, options.device, plan.precision, options.compile), sample_rate
+    model, _cfg = load_generator(checkpoint)
+    return FastGenerator(model, options.device, plan.precision, options.compile)
 
 
 def _batch_size(generator: FastGenerator, options: GenerateOptions) -> int:
@@ -96,13 +96,15 @@ def _batch_size(generator: FastGenerator, options: GenerateOptions) -> int:
     return generator.auto_batch_size(options.memory_budget_gb)
 
 
-def _run(generator: FastGenerator, jobs: list[ClipJob], batch_size: int, writer: ClipWriter, sample_rate: int,
+def _run(generator: FastGenerator, jobs: list[ClipJob], batch_size: int, writer: ClipWriter, plan: GenerationPlan,
          bar: tqdm) -> None:
+    """Generate and write ``jobs``; each clip is zero-padded (or cropped) to the training clips' length."""
+    data = plan.trained_on
     for start in range(0, len(jobs), batch_size):
         batch = jobs[start : start + batch_size]
         audio = generator([j.category_id for j in batch], [j.noise_scale for j in batch], [j.seed for j in batch])
         for job, clip in zip(batch, audio.numpy()):
-            writer.write(job, clip, sample_rate)
+            writer.write(job, fit_length(clip, data.clip_samples), data.sample_rate)
         bar.update(len(batch))
 
 
@@ -110,6 +112,8 @@ def _record(plan: GenerationPlan, options: GenerateOptions, out_dir: Path) -> di
     """What generate.yaml records: the plan's options (with the resolved precision) plus the run settings
     that do not change the audio."""
     record = plan.options()
+    data = plan.trained_on
+    record.update(categories=list(plan.categories), sample_rate=data.sample_rate, clip_samples=data.clip_samples)
     record.update(
         precision=plan.precision, batch_size=options.batch_size, memory_budget_gb=options.memory_budget_gb,
         threads=options.threads, compile=options.compile, device=options.device, out_dir=str(out_dir),

@@ -1,5 +1,6 @@
-"""Writing generated clips as they come: both DCASE layouts, a manifest line per clip, a temporary sibling
-folder renamed into place at the end, so an interrupted run never looks complete (and resumes)."""
+"""Writing generated clips as they come: ``audio/<Category>/NNNN.wav`` (plus, for the DCASE set, the official
+scorer's snake_case layout), a manifest line per clip, a temporary sibling folder renamed into place at the
+end, so an interrupted run never looks complete (and resumes)."""
 from __future__ import annotations
 
 import json
@@ -12,7 +13,8 @@ import numpy as np
 import soundfile as sf
 import yaml
 
-from toolkit.categories import CATEGORIES, SNAKE_CASE
+from toolkit import dcase
+from toolkit.categories import CategorySet
 from toolkit.data.staging import replace_path
 from toolkit.errors import DataError
 from toolkit.fileio import atomic_write_text
@@ -20,9 +22,9 @@ from toolkit.generate.plan import ClipJob
 
 logger = logging.getLogger(__name__)
 
-#: Baseline layout: <CamelCase>/0001.wav (folder Sneeze_Cough).
+#: Every generation: audio/<Category>/0001.wav, the name exactly as categories.txt spells it.
 AUDIO_DIR = "audio"
-#: The official scorer's layout: snake_case folders.
+#: The DCASE set only: the official scorer's snake_case folders (generated_audio/sneeze_cough/0001.wav).
 SCORER_DIR = "generated_audio"
 MANIFEST = "manifest.jsonl"
 OPTIONS = "generate.yaml"
@@ -37,18 +39,22 @@ class ClipWriter:
     is kept and only the rest are generated again.
     """
 
-    def __init__(self, out_dir: str | Path, clips_per_category: int, precision: str = "fp32"):
+    def __init__(self, out_dir: str | Path, clips_per_category: int, categories: CategorySet, precision: str = "fp32"):
         self.out_dir = Path(out_dir)
         self.precision = precision
         self.partial = self.out_dir.with_name(f".{self.out_dir.name}.partial")
         self.width = max(4, len(str(clips_per_category)))
+        self.scorer_layout = dcase.is_dcase(categories)
         self._manifest = None
 
-    def relative_paths(self, job: ClipJob) -> tuple[str, str]:
-        """Paths of a clip in the baseline layout and in the scorer's layout, relative to the output folder."""
+    def relative_paths(self, job: ClipJob) -> list[str]:
+        """Paths of a clip relative to the output folder: ``audio/<Category>/``, then for the DCASE set the
+        scorer's ``generated_audio/<snake_case>/``."""
         name = f"{job.index:0{self.width}d}.wav"
-        return (f"{AUDIO_DIR}/{CATEGORIES[job.category_id]}/{name}",
-                f"{SCORER_DIR}/{SNAKE_CASE[job.category_id]}/{name}")
+        paths = [f"{AUDIO_DIR}/{job.category}/{name}"]
+        if self.scorer_layout:
+            paths.append(f"{SCORER_DIR}/{dcase.scorer_folder(job.category)}/{name}")
+        return paths
 
     def reopen(self) -> None:
         """Add clips to a finished ``out_dir``: move it back to the temporary folder, so that :meth:`open` keeps
@@ -75,19 +81,20 @@ class ClipWriter:
         return done
 
     def write(self, job: ClipJob, audio: np.ndarray, sample_rate: int) -> None:
-        """Write one mono clip [samples] in both layouts (the second a hard link where possible)."""
+        """Write one mono clip [samples] in every layout (the copies hard links where possible)."""
         if audio.ndim != 1:
             raise DataError(f"generated clip has shape {audio.shape}; expected one mono channel")
-        baseline, scorer = (self.partial / p for p in self.relative_paths(job))
-        for path in (baseline, scorer):
+        baseline, *copies = (self.partial / p for p in self.relative_paths(job))
+        for path in (baseline, *copies):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.unlink(missing_ok=True)
         with open(baseline, "wb") as handle:  # a Python file object: libsndfile does not fsync every clip
             sf.write(handle, np.clip(audio, -1.0, 1.0), sample_rate, subtype=SUBTYPE, format="WAV")
-        try:
-            os.link(baseline, scorer)
-        except OSError:
-            shutil.copyfile(baseline, scorer)
+        for copy in copies:
+            try:
+                os.link(baseline, copy)
+            except OSError:
+                shutil.copyfile(baseline, copy)
         record = {
             "category": job.category, "category_id": job.category_id, "index": job.index,
             "noise_scale": job.noise_scale, "seed": job.seed, "checkpoint": job.checkpoint,

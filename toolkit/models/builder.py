@@ -5,6 +5,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+import toolkit.conf  # noqa: F401  (registers the resolvers that derive model settings from the data's)
 from toolkit.errors import ConfigError
 from toolkit.registry import MODEL_SLOTS, SHARED_DIMENSIONS, Registry, get_registry
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from toolkit.blocks.commons import random_segment_starts, slice_segments
@@ -42,7 +41,7 @@ class Synthesizer(nn.Module):
 
     Children: ``emb_g`` (global condition g), ``prior_encoder``, ``posterior_encoder``, ``flow``,
     ``decoder``. Training decodes a random window of ``segment_size`` samples; :meth:`infer` decodes
-    whole clips, padded or cropped to ``clip_samples``.
+    whole clips of ``num_frames * hop_length`` samples (the data's clip length rounded down to a frame).
     """
 
     def __init__(
@@ -58,7 +57,6 @@ class Synthesizer(nn.Module):
         num_frames: int,
         segment_size: int,
         hop_length: int,
-        clip_samples: int = 88200,
         **other_shared_dims_ignored,
     ):
         super().__init__()
@@ -74,7 +72,6 @@ class Synthesizer(nn.Module):
         self.segment_size = segment_size
         self.segment_frames = segment_size // hop_length
         self.hop_length = hop_length
-        self.clip_samples = clip_samples
         self.emb_g = nn.Embedding(n_categories, gin_channels)
         self.prior_encoder = prior_encoder
         self.posterior_encoder = posterior_encoder
@@ -170,7 +167,7 @@ class Synthesizer(nn.Module):
 
     @torch.no_grad()
     def infer(self, category_ids: Tensor, noise_scale: float | Tensor, seeds: Sequence[int]) -> Tensor:
-        """Whole clips [B, 1, clip_samples] in eval mode (the previous mode is restored); clip b depends
+        """Whole clips [B, 1, num_frames * hop_length] in eval mode (the previous mode is restored); clip b depends
         only on (category_ids[b], its noise scale, seeds[b])."""
         was_training = self.training
         self.eval()
@@ -198,6 +195,4 @@ class Synthesizer(nn.Module):
         z = self.flow(z_p, g, reverse=True)
         audio = self.decoder.synthesize(z, g)
         self._expect(self.decoder, "synthesize()", audio, (batch, 1, self.num_frames * self.hop_length))
-        if audio.size(-1) >= self.clip_samples:
-            return audio[..., : self.clip_samples]
-        return F.pad(audio, (0, self.clip_samples - audio.size(-1)))
+        return audio

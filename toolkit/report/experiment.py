@@ -9,10 +9,11 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import yaml
 
-from toolkit.categories import CATEGORIES, category_id, is_category
+from toolkit.categories import CategorySet, merged_names
 from toolkit.data.manifest import read_manifest
 from toolkit.errors import DataError
 from toolkit.fileio import wav_files
@@ -29,14 +30,14 @@ class Generation:
     name: str
     path: Path
     clips: dict[str, list[Path]] = field(default_factory=dict)
-    manifest: dict[tuple[int, str], dict] = field(default_factory=dict)
+    manifest: dict[tuple[str, str], dict] = field(default_factory=dict)
     metrics: dict[str, dict[str, float]] = field(default_factory=dict)
     summary: dict[str, float] = field(default_factory=dict)
     score_png: Path | None = None
 
     def describe(self, clip: Path) -> dict:
-        """The manifest row of a clip (matched by category and file name), or an empty dict."""
-        return self.manifest.get((category_id(clip.parent.name), clip.name), {})
+        """The manifest row of a clip (matched by its folder and file name), or an empty dict."""
+        return self.manifest.get((clip.parent.name, clip.name), {})
 
 
 @dataclass
@@ -95,20 +96,24 @@ def _leaves(node, path=()):
         yield path, float(node)
 
 
-def score_metrics(document) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+def score_metrics(document, known: Sequence[str] = ()) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
     """Per-category numeric fields of a score.json, read generically, and the other numeric fields.
 
-    Every numeric leaf whose path names a category becomes ``metrics[Category][name]``. The name is the
+    Every numeric leaf whose path names one of the document's ``categories`` (else of ``known``) becomes
+    ``metrics[Category][name]``. The name is the
     path without the category; for fields nested below the category (``per_category.dog_bark.fad``) the
     path parts above it are dropped when all such fields share them, so the name is just ``fad``.
     """
+    names = (document.get("categories") if isinstance(document, dict) else None) or known
+    categories = CategorySet(tuple(names)) if names else None
     per_category, summary = [], {}
-    for path, value in _leaves(document):
-        where = next((i for i, part in enumerate(path) if is_category(part)), None)
+    for path, value in _leaves({k: v for k, v in document.items() if k != "categories"}
+                               if isinstance(document, dict) else document):
+        where = next((i for i, part in enumerate(path) if categories and categories.find(part) is not None), None)
         if where is None:
             summary[".".join(path)] = value
         else:
-            per_category.append((path[:where], CATEGORIES[category_id(path[where])], path[where + 1:], value))
+            per_category.append((path[:where], categories.canonical(path[where]), path[where + 1:], value))
     nested = {prefix for prefix, _, rest, _ in per_category if rest}
     drop = len(next(iter(nested))) if len(nested) == 1 else 0
     metrics: dict[str, dict[str, float]] = {}
@@ -128,8 +133,7 @@ def read_generation(path: Path, exp: Experiment) -> Generation:
     if manifest.is_file():
         try:
             for row in read_manifest(manifest, required=("category", "path")):
-                if is_category(str(row["category"])):
-                    gen.manifest[(category_id(str(row["category"])), Path(row["path"]).name)] = row
+                gen.manifest[(Path(row["path"]).parent.name, Path(row["path"]).name)] = row
         except DataError as exc:
             exp.missing.append(f"{path.name}: {exc}")
     else:
@@ -137,7 +141,7 @@ def read_generation(path: Path, exp: Experiment) -> Generation:
     score = path / "score" / "score.json"
     if score.is_file():
         try:
-            gen.metrics, gen.summary = score_metrics(json.loads(score.read_text(encoding="utf-8")))
+            gen.metrics, gen.summary = score_metrics(json.loads(score.read_text(encoding="utf-8")), list(gen.clips))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             exp.missing.append(f"{path.name}/score/score.json: not valid JSON ({exc})")
     else:
@@ -161,7 +165,7 @@ def read_real_clips(exp: Experiment, real_dir: Path | None, count: int) -> None:
     if real_dir is not None:
         folders = category_folders(real_dir)
         if not folders:
-            raise DataError(f"--real {real_dir}: no category folders (expected DogBark/ or dog_bark/)")
+            raise DataError(f"--real {real_dir}: no category folders (expected <Category>/*.wav)")
         exp.real = {category: wav_files(folder)[:count] for category, folder in folders.items()}
         exp.real_source = str(real_dir)
         return
@@ -177,9 +181,9 @@ def read_real_clips(exp: Experiment, real_dir: Path | None, count: int) -> None:
     rows = read_manifest(manifest, required=("path", "category"))
     for row in sorted(rows, key=lambda r: str(r["path"])):
         clip = Path(row["path"]) if Path(row["path"]).is_absolute() else manifest.parent / row["path"]
-        if not is_category(str(row["category"])) or not clip.is_file():
+        if not clip.is_file():
             continue
-        clips = exp.real.setdefault(CATEGORIES[category_id(str(row["category"]))], [])
+        clips = exp.real.setdefault(str(row["category"]), [])
         if len(clips) < count:
             clips.append(clip)
     exp.real_source = str(manifest)
@@ -209,5 +213,18 @@ def read_experiment(path: Path, real_dir: Path | None = None, real_count: int = 
     if quality.is_file():
         exp.quality = json.loads(quality.read_text(encoding="utf-8"))
     read_real_clips(exp, real_dir, real_count)
+    _spell_categories_alike(exp)
     return exp
+
+
+def _spell_categories_alike(exp: Experiment) -> None:
+    """One spelling per category across real clips and generations (``dog_bark/`` and ``DogBark/`` agree)."""
+    groups = [exp.real, *(g.clips for g in exp.generations), *(g.metrics for g in exp.generations)]
+    categories = CategorySet(tuple(merged_names(groups))) if any(groups) else None
+    if categories is None:
+        return
+    exp.real = {categories.canonical(name): clips for name, clips in exp.real.items()}
+    for gen in exp.generations:
+        gen.clips = {categories.canonical(name): clips for name, clips in gen.clips.items()}
+        gen.metrics = {categories.canonical(name): values for name, values in gen.metrics.items()}
 

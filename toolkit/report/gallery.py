@@ -13,10 +13,10 @@ from pathlib import Path
 from matplotlib.figure import Figure
 from tqdm import tqdm
 
-from toolkit.categories import CATEGORIES
+from toolkit.categories import category_label, merged_names
 from toolkit.errors import DataError
 from toolkit.report.experiment import Experiment, Generation, Scalars, read_experiment
-from toolkit.report.html import category_label, page, relative_url, safe_name, save_figure, table, write_page
+from toolkit.report.html import page, relative_url, safe_name, save_figure, table, write_page
 from toolkit.report.media import copy_file, write_mel_png
 
 logger = logging.getLogger(__name__)
@@ -61,12 +61,13 @@ def score_tables(generations: list[Generation]) -> str:
     if not scored:
         return "<p>No scores found.</p>\n"
     names = [g.name for g in scored]
-    metrics = list(dict.fromkeys(m for g in scored for cat in CATEGORIES for m in g.metrics.get(cat, {})))
+    categories = merged_names(g.metrics for g in scored)
+    metrics = list(dict.fromkeys(m for g in scored for cat in categories for m in g.metrics.get(cat, {})))
     html = []
     for metric in metrics:
         rows = [
             [category_label(cat)] + [_number(g.metrics.get(cat, {}).get(metric)) for g in scored]
-            for cat in CATEGORIES if any(metric in g.metrics.get(cat, {}) for g in scored)
+            for cat in categories if any(metric in g.metrics.get(cat, {}) for g in scored)
         ]
         html.append(table(["Category", *names], rows, caption=f"{metric} per category"))
     summary_names = list(dict.fromkeys(m for g in scored for m in g.summary))
@@ -103,7 +104,8 @@ class ReportWriter:
         if self.exp.real:
             columns.append((REAL, self.exp.real, None))
         columns += [(g.name, g.clips, g) for g in self.exp.generations]
-        jobs = [(name, cat, clip, gen) for name, clips, gen in columns for cat in CATEGORIES
+        categories = merged_names(clips for _, clips, _ in columns)
+        jobs = [(name, cat, clip, gen) for name, clips, gen in columns for cat in categories
                 for clip in clips.get(cat, [])[:count]]
         figures: dict[tuple[str, str], list[str]] = {}
         for name, category, clip, gen in tqdm(jobs, desc="report clips", unit="clip"):
@@ -111,7 +113,7 @@ class ReportWriter:
             details = [clip.name] + [f"{k} {row[k]}" for k in ("seed", "noise_scale", "checkpoint") if k in row]
             figures.setdefault((name, category), []).append(self.clip_figure(clip, name, category, ", ".join(details)))
         html = []
-        for category in CATEGORIES:
+        for category in categories:
             if not any((name, category) in figures for name, _, _ in columns):
                 continue
             html.append(f"<section aria-labelledby=\"g-{category}\"><h3 id=\"g-{category}\">"

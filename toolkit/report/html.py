@@ -10,18 +10,12 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from toolkit.categories import SNAKE_CASE, category_id
 from toolkit.fileio import atomic_open, atomic_write_text
 
 
 def asset(name: str) -> str:
     """Text of a file in ``toolkit/report/assets`` (inlined into pages, never linked)."""
     return resources.files("toolkit.report").joinpath("assets", name).read_text(encoding="utf-8")
-
-
-def category_label(name: str) -> str:
-    """Human-readable category name: ``MovingMotorVehicle`` -> ``Moving motor vehicle``."""
-    return SNAKE_CASE[category_id(name)].replace("_", " ").capitalize()
 
 
 def safe_name(text: str) -> str:

@@ -15,7 +15,6 @@ from pathlib import Path
 from matplotlib.figure import Figure
 from scipy import stats
 
-from toolkit.categories import CATEGORIES
 from toolkit.errors import DataError
 from toolkit.fileio import atomic_write_text
 from toolkit.report.html import save_figure
@@ -173,7 +172,8 @@ def aggregate(accepted: list[Answers], key: dict) -> list[dict]:
         for set_id, value in answers.sets.items():
             item = key["sets"][set_id]
             add(item["system"], item["category"], "diversity", value)
-    category_rank = {name: i for i, name in enumerate((*CATEGORIES, ALL))}
+    order = dict.fromkeys(item["category"] for item in key["sets"].values())  # the test's category order
+    category_rank = {name: i for i, name in enumerate((*order, ALL))}
     system_rank = {name: i for i, name in enumerate(key["systems"])}
     rows = []
     for (system, category), values in sorted(

@@ -21,10 +21,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from toolkit.categories import CATEGORIES
+from toolkit.categories import category_label, merged_names, spelling_key
 from toolkit.errors import DataError
 from toolkit.fileio import atomic_write_text, wav_files
-from toolkit.report.html import asset, category_label, json_for_script, page, write_page
+from toolkit.report.html import asset, json_for_script, page, write_page
 from toolkit.report.media import category_folders, copy_file
 
 logger = logging.getLogger(__name__)
@@ -84,6 +84,9 @@ def build_listening_test(
     if clips_per_set < 1:
         raise DataError(f"--clips must be at least 1, got {clips_per_set}")
     selection = {s.name: _select(s, clips_per_set, seed) for s in systems}
+    # systems may spell a category differently (a dataset's dog_bark/, a generation's DogBark/): one row each
+    by_key = {name: {spelling_key(category): files for category, files in chosen.items()}
+              for name, chosen in selection.items()}
     test_id = secrets.token_hex(8)
     key = {
         "format": KEY_FORMAT, "test_id": test_id, "title": title, "seed": seed,
@@ -93,10 +96,10 @@ def build_listening_test(
     }
     categories = []
     jobs = []
-    for category in CATEGORIES:
+    for category in merged_names(selection.values()):
         sets = []
         for system in systems:
-            files = selection[system.name].get(category)
+            files = by_key[system.name].get(spelling_key(category))
             if not files:
                 continue
             set_id = secrets.token_hex(6)

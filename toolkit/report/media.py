@@ -8,25 +8,28 @@ import torch
 from matplotlib.figure import Figure
 
 from toolkit.audio import read_audio, to_mono
-from toolkit.categories import category_subfolders
+from toolkit.categories import CategorySet, scan_category_folders
 from toolkit.features import STFTSettings, mel_spectrogram
 from toolkit.fileio import atomic_write_bytes
 from toolkit.report.html import save_figure
+from toolkit.score.inputs import generated_record
 
 #: sub-folders that hold the category folders of a generation (baseline layout first).
 LAYOUT_FOLDERS = ("audio", "generated_audio", "synthesized")
 
 
 def category_folders(root: Path) -> dict[str, Path]:
-    """CamelCase category -> folder, for ``root/<Category>/`` or ``root/{audio,generated_audio}/<category>/``.
+    """category -> folder, for a generated set (``root/{audio,generated_audio}/<category>/``, named as its
+    ``generate.yaml`` names them) or a folder of category folders (``root/<Category>/``).
 
-    Folder names are matched case- and underscore-insensitively (``DogBark`` and ``dog_bark`` agree);
-    the first layout that has any category folder wins.
+    The first layout that has any category folder wins; of two spellings of one category the first wins.
     """
-    for base in (root, *(root / name for name in LAYOUT_FOLDERS)):
-        found = dict(category_subfolders(base))
+    names = generated_record(root).get("categories")
+    categories = CategorySet(tuple(names)) if names else None
+    for base in (*(root / name for name in LAYOUT_FOLDERS), root):
+        found = scan_category_folders(base, categories, "clips")
         if found:
-            return found
+            return {name: folders[0] for name, folders in found.items()}
     return {}
 
 

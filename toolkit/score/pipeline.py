@@ -20,7 +20,8 @@ from toolkit.registry import get_registry
 from toolkit.score.abs_embedding import AbsEmbedding
 from toolkit.score.batched import BatchedEmbedding
 from toolkit.score.cache import DEFAULT_CACHE_DIR, EmbeddingCache
-from toolkit.score.inputs import DCASE_FILES_PER_CATEGORY, AudioSet, find_audio_set
+from toolkit.categories import CategorySet
+from toolkit.score.inputs import AudioSet, find_audio_set
 from toolkit.score.prdc import DEFAULT_K
 from toolkit.score.report import write_reports
 from toolkit.score.scorers import CategoryEmbeddings, ScoringData, run_scorers, scorer_registry
@@ -132,17 +133,14 @@ def run_scoring(options: ScoreOptions) -> dict:
             f"{options.reference_dir} holds official VGGish statistics (gt_embedding.pkl): score against it with "
             "--embedding vggish --mode dcase2023, or give a reference folder of audio"
         )
-    exact = DCASE_FILES_PER_CATEGORY if options.mode == "dcase2023" else None
-    generated_audio = find_audio_set(options.generated_dir, "generated", exact_count=exact)
+    generated_audio = find_audio_set(options.generated_dir, "generated", dcase2023=options.mode == "dcase2023")
     if stats_reference:
         reference_stats = read_stats_dir(options.reference_dir)
         reference_categories: Sequence[str] = list(reference_stats)
     else:
         reference_audio = find_audio_set(options.reference_dir, "reference")
         reference_categories = reference_audio.categories
-    missing = [name for name in generated_audio.categories if name not in reference_categories]
-    if missing:
-        raise DataError(f"reference {options.reference_dir} has no folder for category {', '.join(missing)}")
+    generated_audio = generated_audio.named_as(CategorySet(tuple(reference_categories)), options.reference_dir)
 
     registry = scorer_registry()
     names = list(options.scorers) if options.scorers else registry.names()
@@ -168,6 +166,7 @@ def run_scoring(options: ScoreOptions) -> dict:
         "embedding": embedding.settings,
         "mode": options.mode,
         "categories": data.categories,
+        "clip_format": {"sample_rate": generated_audio.fmt.sample_rate, "clip_samples": generated_audio.fmt.num_samples},
         "clips": {
             name: {"generated": len(generated_audio.files[name]),
                    "reference": len(reference_audio.files[name]) if reference is not None else None,

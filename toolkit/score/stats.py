@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from toolkit.errors import DataError
-from toolkit.score.inputs import category_folders
+from toolkit.categories import category_folders
+from toolkit.dcase import CATEGORIES
 from toolkit.score.safe_pickle import restricted_load
 
 STATS_FILE = "gt_embedding.pkl"
@@ -146,7 +147,10 @@ def is_stats_dir(root: str | Path) -> bool:
 def read_stats_dir(root: str | Path) -> dict[str, Gaussian]:
     """``{CamelCase category: Gaussian}`` from a folder with one ``<category>/gt_embedding.pkl`` each."""
     stats = {}
-    for name, folder in category_folders(root, "reference statistics").items():
+    folders = category_folders(root, CATEGORIES, "reference statistics")
+    if not folders:
+        raise DataError(f"reference statistics folder {root} has no DCASE category folders (e.g. dog_bark/)")
+    for name, folder in folders.items():
         path = folder / STATS_FILE
         if not path.is_file():
             raise DataError(f"{folder} has no {STATS_FILE}; a statistics folder needs one per category")

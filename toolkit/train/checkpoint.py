@@ -11,11 +11,14 @@ import io
 import logging
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from omegaconf import DictConfig, OmegaConf
 
+import toolkit.conf  # noqa: F401  (registers the resolvers a saved, unresolved config may use)
+from toolkit.categories import CategorySet
 from toolkit.errors import ToolkitError
 from toolkit.fileio import atomic_open
 
@@ -75,6 +78,35 @@ def load_checkpoint(path: str | Path, mmap: bool = False) -> dict:
 def saved_config(state: dict) -> DictConfig:
     """The resolved config a checkpoint was trained with."""
     return OmegaConf.create(state["config"])
+
+
+@dataclass(frozen=True)
+class TrainedOn:
+    """What a model was trained on: the category set (class-id order) and the clip format."""
+
+    categories: CategorySet
+    sample_rate: int
+    clip_samples: int
+
+    @classmethod
+    def from_config(cls, cfg: DictConfig, where: str = "checkpoint") -> "TrainedOn":
+        """From a saved config. A config without ``data.categories`` predates category sets: the toolkit
+        could then learn only the DCASE 2023 Task 7 set, so that is the set."""
+        names = OmegaConf.select(cfg, "data.categories")
+        if names is None:
+            from toolkit.dcase import CATEGORIES as categories
+        else:
+            categories = CategorySet(tuple(names))
+        n_categories = OmegaConf.select(cfg, "model.n_categories")
+        if n_categories is not None and int(n_categories) != len(categories):
+            raise CheckpointError(f"{where}: model.n_categories={n_categories} but {len(categories)} categories "
+                                  f"are recorded ({', '.join(categories)})")
+        return cls(categories, int(cfg.data.sample_rate), int(cfg.data.clip_samples))
+
+
+def checkpoint_trained_on(path: str | Path) -> TrainedOn:
+    """The category set and clip format a checkpoint's saved config records."""
+    return TrainedOn.from_config(saved_config(load_checkpoint(path, mmap=True)), str(path))
 
 
 def load_generator(path: str | Path):

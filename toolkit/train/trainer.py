@@ -24,7 +24,7 @@ from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from toolkit.blocks.commons import slice_segments
-from toolkit.categories import CATEGORIES
+from toolkit.categories import CategorySet, dataset_categories
 from toolkit.data.dataset import DEFAULT_PEAK, EpochLoader, SpectrogramDataset
 from toolkit.data.dump import check_dump, dump_manifest_path, stft_settings
 from toolkit.errors import ConfigError, DataError
@@ -42,6 +42,17 @@ from toolkit.train.rng import capture_rng, restore_rng
 from toolkit.train.tensorboard_logger import TensorBoardLogger
 
 logger = logging.getLogger(__name__)
+
+
+def check_manifest_categories(manifest: Path, entries: list[dict], categories: CategorySet) -> None:
+    """One :class:`DataError` when a manifest's category ids or names disagree with the category set."""
+    for entry in entries:
+        category_id, name = int(entry["category_id"]), entry.get("category")
+        if not 0 <= category_id < len(categories) or (name is not None and categories[category_id] != name):
+            raise DataError(
+                f"{manifest} lists category '{name}' with id {category_id}, but the category set is "
+                f"{', '.join(categories)}; rerun the prepare and dump stages"
+            )
 
 
 def _set_requires_grad(module: nn.Module, flag: bool) -> None:
@@ -65,6 +76,10 @@ class Trainer:
     """Builds the models, data, optimisers and logger from a composed config and trains them (:meth:`fit`)."""
 
     def __init__(self, cfg: DictConfig, context: DistributedContext | None = None):
+        # the data's category set goes into the config (model.n_categories follows it) and every checkpoint
+        self.categories = dataset_categories(cfg.data)
+        cfg = OmegaConf.create(OmegaConf.to_container(cfg))
+        cfg.data.categories = list(self.categories)
         # a plain resolved copy: safe to hand to workers, DDP ranks and config.yaml (STYLE §3.1)
         self.cfg = OmegaConf.create(OmegaConf.to_container(cfg, resolve=True))
         self.ctx = context or DistributedContext()
@@ -139,6 +154,7 @@ class Trainer:
         peak = data.get("peak_normalize", DEFAULT_PEAK)
         dataset = SpectrogramDataset(manifest, int(data.sample_rate), int(data.clip_samples), peak)
         check_dump(manifest, dataset.entries, self.stft, int(data.clip_samples), peak)
+        check_manifest_categories(manifest, dataset.entries, self.categories)
         return EpochLoader(
             dataset, int(train.batch_size), seed=int(self.cfg.seed), rank=rank, world_size=world_size,
             shuffle=shuffle, drop_last=shuffle, num_workers=int(train.num_workers),
@@ -166,7 +182,14 @@ class Trainer:
         }
 
     def load_state_dict(self, state: dict) -> None:
-        saved_model = OmegaConf.to_container(saved_config(state).model)
+        saved = saved_config(state)
+        saved_categories = OmegaConf.select(saved, "data.categories")
+        if saved_categories is not None and list(saved_categories) != list(self.categories):
+            raise ConfigError(
+                f"the checkpoints in {self.checkpoints.directory} were trained on the categories "
+                f"{', '.join(saved_categories)}, the data has {', '.join(self.categories)}; use a new exp_dir"
+            )
+        saved_model = OmegaConf.to_container(saved.model)
         if saved_model != OmegaConf.to_container(self.cfg.model):
             raise ConfigError(
                 f"the checkpoints in {self.checkpoints.directory} were trained with a different model config; "
@@ -336,7 +359,7 @@ class Trainer:
 
     def _generated_clips(self, images: dict) -> dict:
         """One clip per category from fixed seeds (``train.valid_seed`` + category id); adds their mel images."""
-        n_categories = int(self.cfg.model.n_categories)
+        n_categories = len(self.categories)
         seed = int(self.cfg.train.valid_seed)
         categories = torch.arange(n_categories, device=self.device)
         with self.precision.autocast():
@@ -345,7 +368,7 @@ class Trainer:
         clips = {}
         with self.precision.fp32():
             for index, clip in enumerate(audio.float()):
-                name = CATEGORIES[index] if n_categories == len(CATEGORIES) else f"category_{index}"
+                name = self.categories[index]
                 clips[f"audio/{name}"] = clip[0].cpu().numpy()
                 images[f"mel/generated_{name}"] = mel_image(mel_spectrogram(clip, self.stft)[0])
         return clips

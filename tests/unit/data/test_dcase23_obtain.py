@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from toolkit.categories import CATEGORIES
+from toolkit.dcase import CATEGORIES
 from toolkit.data import dcase23
 from toolkit.errors import DataError
 

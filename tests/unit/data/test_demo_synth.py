@@ -11,7 +11,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from toolkit.audio import ClipFormat
-from toolkit.categories import CATEGORIES
+from toolkit.dcase import CATEGORIES
 from toolkit.data.demo import synthesise_clip, synthesise_dataset
 from toolkit.features import mel_spectrogram
 

@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from toolkit.categories import CATEGORIES
+from toolkit.dcase import CATEGORIES
 from toolkit.data.manifest import read_manifest
-from toolkit.data.prepare import PreparedClip, prepare_dataset, split_stratified
-from toolkit.errors import DataError
+from toolkit.audio import ClipFormat
+from toolkit.categories import CategorySet
+from toolkit.data.prepare import PreparedClip, check_clip_format, prepare_dataset, split_stratified
+from toolkit.errors import ConfigError, DataError
 
 SR = 22050
 
@@ -69,7 +71,7 @@ def test_odd_files_prepared_and_broken_ones_rejected(odd_folder, tmp_path):
     root, good, bad = odd_folder
     before = sorted(p.relative_to(root) for p in root.rglob("*"))
     out = tmp_path / "data" / "odd"
-    report = prepare_dataset(root, out, valid_fraction=0.0, seed=0)
+    report = prepare_dataset(root, out, valid_fraction=0.0, seed=0, categories=CATEGORIES)
 
     rows = list(csv.reader((out / "rejected.tsv").open(encoding="utf-8"), delimiter="\t"))
     assert rows[0] == ["path", "reason"]
@@ -137,9 +139,52 @@ def test_folder_without_usable_file_stops_with_one_line(tmp_path):
 def test_rerun_replaces_outputs(odd_folder, tmp_path):
     root, good, _ = odd_folder
     out = tmp_path / "prepared"
-    prepare_dataset(root, out, valid_fraction=0.5, seed=0)
-    prepare_dataset(root, out, valid_fraction=0.0, seed=0)
+    prepare_dataset(root, out, valid_fraction=0.5, seed=0, categories=CATEGORIES)
+    prepare_dataset(root, out, valid_fraction=0.0, seed=0, categories=CATEGORIES)
     assert len(read_manifest(out / "train" / "manifest.jsonl")) == len(good)
     assert not (out / "valid" / "wav").exists()
     lines = (out / "train" / "manifest.jsonl").read_text().splitlines()
     assert all(json.loads(line)["sha256"] for line in lines)
+
+
+def write_tone(path, seconds, rate):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(str(path), tone(seconds, rate), rate, subtype="PCM_16")
+
+
+def test_own_categories_come_from_the_folders_exactly(tmp_path):
+    root = tmp_path / "sounds"
+    for name in ("GlassBreak", "DoorSlam", "footstep gravel"):
+        for index in range(3):
+            write_tone(root / name / f"{index}.wav", 2, 16000)
+    (root / "empty").mkdir()
+    out = tmp_path / "data" / "sounds"
+    report = prepare_dataset(root, out, valid_fraction=0.34, seed=0, fmt=ClipFormat(22050, 44100))
+    assert (out / "categories.txt").read_text() == "DoorSlam\nGlassBreak\nfootstep gravel\n"
+    assert report.categories == CategorySet.read(out / "categories.txt")
+    entries = read_manifest(out / "train" / "manifest.jsonl") + read_manifest(out / "valid" / "manifest.jsonl")
+    assert sorted({(e["category"], e["category_id"]) for e in entries}) == [
+        ("DoorSlam", 0), ("GlassBreak", 1), ("footstep gravel", 2)]
+    for entry in entries:  # 16 kHz resampled to the model's rate, 2 s
+        info = sf.info(entry["path"])
+        assert (info.samplerate, info.frames) == (22050, 44100) and entry["duration"] == 2.0
+
+
+def test_near_duplicate_folders_are_one_line_outside_dcase(tmp_path):
+    root = tmp_path / "sounds"
+    write_tone(root / "DoorSlam" / "a.wav", 2, SR)
+    write_tone(root / "door_slam" / "b.wav", 2, SR)
+    with pytest.raises(DataError) as info:
+        prepare_dataset(root, tmp_path / "out")
+    assert "'DoorSlam' and 'door_slam'" in str(info.value) and "\n" not in str(info.value)
+    assert not (tmp_path / "out" / "categories.txt").exists()
+
+
+def test_clip_length_limits_are_one_line():
+    check_clip_format(ClipFormat(22050, 44100), 8192)
+    for fmt, fragment in ((ClipFormat(22050, 11025), "0.5 s; clips of 1-10 s"),
+                          (ClipFormat(16000, 176000), "11 s; clips of 1-10 s")):
+        with pytest.raises(ConfigError, match=fragment):
+            check_clip_format(fmt)
+    with pytest.raises(ConfigError, match="shorter than model.segment_size=32768"):
+        check_clip_format(ClipFormat(22050, 22050), 32768)

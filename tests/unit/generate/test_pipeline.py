@@ -9,7 +9,7 @@ import soundfile as sf
 import yaml
 
 from toolkit import numerics
-from toolkit.categories import CATEGORIES, SNAKE_CASE
+from toolkit.dcase import CATEGORIES, SNAKE_CASE
 from toolkit.generate import GenerateOptions, generate_clips
 from toolkit.generate import writer as writer_module
 from toolkit.score.inputs import find_audio_set
@@ -28,7 +28,7 @@ def test_submission_passes_the_official_checks(tmp_path, short_checkpoint):
     out = generate_clips(tmp_path, _options(short_checkpoint, clips_per_category=100, batch_size=None), progress=False)
     assert out.parent == tmp_path and out.name.startswith("gen_last_")
     assert not any(p.name.endswith(".partial") for p in tmp_path.iterdir())
-    scored = find_audio_set(out / "generated_audio", "generated", exact_count=100)
+    scored = find_audio_set(out / "generated_audio", "generated", dcase2023=True)
     assert sorted(p.name for p in (out / "generated_audio").iterdir()) == sorted(SNAKE_CASE)
     assert sorted(p.name for p in (out / "audio").iterdir()) == sorted(CATEGORIES)
     assert sum(len(paths) for paths in scored.files.values()) == 700

@@ -7,9 +7,21 @@ import logging
 import pytest
 
 from toolkit import numerics
-from toolkit.categories import CATEGORIES
+from toolkit.dcase import CATEGORIES
 from toolkit.errors import ConfigError, DataError
+from toolkit.categories import CategorySet
 from toolkit.generate.plan import GenerationPlan, clip_seed, load_ensemble, noise_scales_per_category, output_dir_for
+from toolkit.train.checkpoint import TrainedOn
+
+DCASE = TrainedOn(CATEGORIES, 22050, 88200)
+
+
+@pytest.fixture(autouse=True)
+def dcase_checkpoints(monkeypatch):
+    """The placeholder checkpoint files below count as trained on the DCASE set."""
+    create = GenerationPlan.create.__func__
+    monkeypatch.setattr(GenerationPlan, "create", classmethod(
+        lambda cls, *args, **kwargs: create(cls, *args, **{"trained_on": lambda path: DCASE, **kwargs})))
 
 
 @pytest.fixture
@@ -26,9 +38,10 @@ def checkpoints(tmp_path):
 def test_clip_seeds_are_deterministic_and_distinct():
     seeds = {clip_seed(7, c, i) for c in CATEGORIES for i in range(1, 101)}
     assert len(seeds) == 700
-    assert clip_seed(7, "Sneeze_Cough", 3) == clip_seed(7, "sneeze_cough", 3)
     assert clip_seed(7, "Rain", 3) != clip_seed(8, "Rain", 3)
     assert all(0 <= s < 2**63 for s in seeds)
+    # keyed on the exact name: the DCASE seeds of the first release are unchanged
+    assert [clip_seed(1234, "DogBark", 1), clip_seed(1234, "Sneeze_Cough", 2)] == [6725436184077494520, 3755259071024258199]
 
 
 def test_seeds_do_not_depend_on_the_number_of_clips(checkpoints):
@@ -40,16 +53,31 @@ def test_seeds_do_not_depend_on_the_number_of_clips(checkpoints):
 
 
 def test_noise_scale_float_or_full_mapping():
-    assert noise_scales_per_category(0.5) == {c: 0.5 for c in CATEGORIES}
+    assert noise_scales_per_category(0.5, CATEGORIES) == {c: 0.5 for c in CATEGORIES}
     mapping = {name.lower(): 0.1 * (i + 1) for i, name in enumerate(CATEGORIES)}
-    scales = noise_scales_per_category(mapping)
+    scales = noise_scales_per_category(mapping, CATEGORIES)
     assert scales["Sneeze_Cough"] == pytest.approx(0.7)
     with pytest.raises(ConfigError, match="no value for Rain"):
-        noise_scales_per_category({c: 1.0 for c in CATEGORIES if c != "Rain"})
+        noise_scales_per_category({c: 1.0 for c in CATEGORIES if c != "Rain"}, CATEGORIES)
+    assert noise_scales_per_category({"Rain": 0.3}, CATEGORIES, ["Rain"]) == {"Rain": 0.3}
     with pytest.raises(ConfigError, match="unknown category 'Cat'"):
-        noise_scales_per_category({"Cat": 1.0})
+        noise_scales_per_category({"Cat": 1.0}, CATEGORIES)
     with pytest.raises(ConfigError, match="must be >= 0"):
-        noise_scales_per_category(-1)
+        noise_scales_per_category(-1, CATEGORIES)
+
+
+def test_categories_by_name_from_the_checkpoints_set(checkpoints):
+    own = TrainedOn(CategorySet(("DoorSlam", "FootstepGravel", "GlassBreak")), 16000, 32000)
+    plan = GenerationPlan.create(checkpoints[0], 0.7, 2, 5, categories=["GlassBreak", "DoorSlam"],
+                                 trained_on=lambda path: own)
+    assert plan.categories == ("DoorSlam", "GlassBreak")
+    assert [(j.category, j.category_id, j.index) for j in plan.jobs()] == [
+        ("DoorSlam", 0, 1), ("DoorSlam", 0, 2), ("GlassBreak", 2, 1), ("GlassBreak", 2, 2)]
+    assert plan.jobs()[0].seed == clip_seed(5, "DoorSlam", 1)
+    with pytest.raises(ConfigError) as info:
+        GenerationPlan.create(checkpoints[0], 0.7, 2, 5, categories=["Helicopter"], trained_on=lambda path: own)
+    assert str(info.value) == ("generate.categories: unknown category 'Helicopter'; the categories are: "
+                               "DoorSlam, FootstepGravel, GlassBreak (the checkpoint's)")
 
 
 def test_output_dir_changes_with_every_option(tmp_path, checkpoints):
@@ -102,9 +130,10 @@ def test_ensemble_spec(tmp_path, checkpoints):
 
 def test_ensemble_errors_name_the_problem(tmp_path, checkpoints):
     spec = tmp_path / "ensemble.yaml"
-    spec.write_text(_spec({c: (str(checkpoints[0]), 1.0) for c in CATEGORIES[:-1]}))
+    spec.write_text(_spec({c: (str(checkpoints[0]), 1.0) for c in CATEGORIES.names[:-1]}))
+    assert GenerationPlan.create(None, 1.0, 1, 1, ensemble=spec).categories == CATEGORIES.names[:-1]
     with pytest.raises(DataError, match="no entry for Sneeze_Cough"):
-        load_ensemble(spec)
+        GenerationPlan.create(None, 1.0, 1, 1, ensemble=spec, categories=["Sneeze_Cough"])
     spec.write_text(_spec({c: (str(tmp_path / "gone.pt"), 1.0) for c in CATEGORIES}))
     with pytest.raises(DataError, match="gone.pt not found"):
         load_ensemble(spec)

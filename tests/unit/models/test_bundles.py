@@ -59,7 +59,19 @@ def test_bundle_keys_for_the_trainer():
     assert LossWeights.from_config(vits.loss) == LossWeights(1.0, 2.0, 45.0, 1.0, 0.0, "frames")
     assert list(vifs.optim.betas) == [0.8, 0.9] and vifs.optim.eps == 1e-8
     assert list(vits.optim.betas) == [0.8, 0.99] and vits.optim.eps == 1e-9
-    assert vifs.clip_samples == vits.clip_samples == 88200
+    assert "clip_samples" not in vifs and "clip_samples" not in vits  # the data's setting, not a model copy
+
+
+def test_model_settings_derive_from_the_data_settings():
+    from toolkit.bin.app import compose_config
+
+    default = compose_config(["model=vifs"])
+    assert (default.model.sample_rate, default.model.hop_length, default.model.spec_channels) == (22050, 256, 513)
+    assert (default.model.num_frames, default.model.n_categories) == (344, 7)
+    cfg = compose_config(["model=vifs", "data.sample_rate=16000", "data.clip_samples=32000", "data.stft.n_fft=512",
+                          "data.stft.win_length=512", "data.categories=[DoorSlam,GlassBreak,FootstepGravel]"])
+    assert (cfg.model.sample_rate, cfg.model.spec_channels, cfg.model.num_frames) == (16000, 257, 125)
+    assert cfg.model.n_categories == 3
 
 
 def test_tiny_overrides_for_the_default_bundle_and_explicit_keys_win():

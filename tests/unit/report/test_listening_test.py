@@ -57,8 +57,9 @@ def test_key_maps_every_copied_clip_to_its_system_and_source(systems, tmp_path):
     per_set = {}
     for item in key["clips"].values():
         per_set.setdefault((item["system"], item["category"]), set()).add(Path(item["source"]).name)
-    assert set(per_set) == {("alpha", "DogBark"), ("alpha", "Rain"), ("beta", "DogBark"), ("beta", "Sneeze_Cough"),
-                            (REFERENCE_NAME, "DogBark"), (REFERENCE_NAME, "Rain"), (REFERENCE_NAME, "Sneeze_Cough")}
+    # spellings of one category (dog_bark/, DogBark/) are one row, named as the first system spells it
+    assert set(per_set) == {("alpha", "DogBark"), ("alpha", "Rain"), ("beta", "DogBark"), ("beta", "sneeze_cough"),
+                            (REFERENCE_NAME, "DogBark"), (REFERENCE_NAME, "Rain"), (REFERENCE_NAME, "sneeze_cough")}
     assert key["systems"][REFERENCE_NAME]["reference"] is True and key["systems"]["alpha"]["reference"] is False
     assert json.loads((out / "key.json").read_text()) == key
 

@@ -29,7 +29,7 @@ class Refs(HTMLParser):
 
 
 def test_score_metrics_reads_both_nestings_generically():
-    doc = {"mode": "standard", "n": 100, "ok": True,
+    doc = {"mode": "standard", "n": 100, "ok": True, "categories": ["DogBark", "Rain", "Sneeze_Cough"],
            "per_category": {"dog_bark": {"fad": 2.5, "prdc": {"recall": 0.5}}, "Rain": {"fad": 1.0, "note": "x"}},
            "kad": {"DogBark": 0.25, "sneeze_cough": 0.75}, "mean": {"fad": 1.75}}
     metrics, summary = score_metrics(doc)
@@ -103,7 +103,7 @@ def test_report_page_links_only_local_files_that_exist(experiment, monkeypatch, 
 def test_real_dir_option_replaces_manifest(experiment, tmp_path, clip_writer):
     clip_writer(tmp_path / "other", ["sneeze_cough"], 1, seed=4)
     exp = read_experiment(experiment, tmp_path / "other", 2)
-    assert list(exp.real) == ["Sneeze_Cough"] and exp.real_source == str(tmp_path / "other")
+    assert list(exp.real) == ["sneeze_cough"] and exp.real_source == str(tmp_path / "other")
 
 
 def test_empty_experiment_lists_what_is_missing(tmp_path):

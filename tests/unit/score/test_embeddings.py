@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from toolkit.categories import CATEGORIES
+from toolkit.dcase import CATEGORIES
 from toolkit.errors import ComponentError
 from toolkit.registry import get_registry
 from toolkit.score.fit import CategoryClassifier

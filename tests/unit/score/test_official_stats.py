@@ -5,7 +5,7 @@ import shutil
 import numpy as np
 import pytest
 
-from toolkit.categories import CATEGORIES, SNAKE_CASE
+from toolkit.dcase import CATEGORIES, SNAKE_CASE
 from toolkit.errors import DataError
 from toolkit.score.stats import Gaussian, read_official_stats, read_stats_dir
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from toolkit.categories import CATEGORIES
+from toolkit.dcase import CATEGORIES
 from toolkit.errors import ConfigError, DataError
 from toolkit.score.inputs import find_audio_set
 from toolkit.score.pipeline import ScoreOptions, run_scoring
@@ -41,23 +41,43 @@ def test_unreadable_file_is_named(tmp_path):
 def test_both_layouts_are_read_and_mixing_them_is_refused(tmp_path):
     write_clip(tmp_path / "a" / "sneeze_cough" / "x.wav")
     write_clip(tmp_path / "a" / "DogBark" / "y.wav")
-    audio = find_audio_set(tmp_path / "a", "generated")
-    assert audio.categories == ["DogBark", "Sneeze_Cough"]
+    assert find_audio_set(tmp_path / "a", "generated").categories == ["DogBark", "sneeze_cough"]  # as named
+    (tmp_path / "a" / "generate.yaml").write_text("categories: [DogBark, Sneeze_Cough]\n")
+    assert find_audio_set(tmp_path / "a", "generated").categories == ["DogBark", "Sneeze_Cough"]  # the set's
     write_clip(tmp_path / "a" / "dog_bark" / "z.wav")
-    with pytest.raises(DataError, match="two folders for category DogBark"):
+    with pytest.raises(DataError, match="2 folders for category DogBark"):
         find_audio_set(tmp_path / "a", "generated")
+    (tmp_path / "a" / "generate.yaml").unlink()
+    with pytest.raises(DataError, match="'DogBark' and 'dog_bark', whose names differ only in case"):
+        find_audio_set(tmp_path / "a", "generated")
+
+
+def test_any_set_is_checked_against_its_own_format(tmp_path):
+    for name in ("DoorSlam", "GlassBreak"):
+        write_clip(tmp_path / "gen" / "audio" / name / "0001.wav", samples=32000, rate=16000)
+    (tmp_path / "gen" / "generate.yaml").write_text("categories: [DoorSlam, GlassBreak]\nsample_rate: 16000\n"
+                                                     "clip_samples: 32000\n")
+    audio = find_audio_set(tmp_path / "gen" / "audio", "generated")
+    assert audio.categories == ["DoorSlam", "GlassBreak"]
+    assert (audio.fmt.sample_rate, audio.fmt.num_samples) == (16000, 32000)
+    bad = write_clip(tmp_path / "gen" / "audio" / "DoorSlam" / "0002.wav", samples=32000, rate=22050)
+    with pytest.raises(DataError, match="sample rate 22050 Hz \\(need 16000") as info:
+        find_audio_set(tmp_path / "gen" / "audio", "generated")
+    assert str(bad) in str(info.value)
+    with pytest.raises(DataError, match="missing category folder"):
+        find_audio_set(tmp_path / "gen" / "audio", "generated", dcase2023=True)
 
 
 def test_dcase2023_mode_needs_all_categories_with_100_files(tmp_path):
     write_clip(tmp_path / "Rain" / "0001.wav")
     with pytest.raises(DataError, match="missing category folder\\(s\\) DogBark, Footstep"):
-        find_audio_set(tmp_path, "generated", exact_count=100)
+        find_audio_set(tmp_path, "generated", dcase2023=True)
     for name in CATEGORIES:  # the count is checked before the files, so empty files suffice here
         (tmp_path / name).mkdir(exist_ok=True)
         for i in range(99):
             (tmp_path / name / f"{i:04d}.wav").touch()
     with pytest.raises(DataError, match="DogBark has 99 .wav files; dcase2023 mode needs exactly 100"):
-        find_audio_set(tmp_path, "generated", exact_count=100)
+        find_audio_set(tmp_path, "generated", dcase2023=True)
 
 
 def test_reference_missing_a_generated_category(tmp_path):

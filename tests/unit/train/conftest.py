@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.categories import category_id
 from toolkit.data.dump import dump_split
+from toolkit.dcase import CATEGORIES
 from toolkit.data.manifest import write_manifest
 from toolkit.features import STFTSettings
 from toolkit.fileio import file_digest
@@ -23,7 +23,7 @@ def manifest_entries(realclips: Path, clips) -> list[dict]:
     for category, stem in clips:
         path = (realclips / category / f"{stem}.wav").resolve()
         entries.append({
-            "path": str(path), "category": category, "category_id": category_id(category),
+            "path": str(path), "category": category, "category_id": CATEGORIES.index(category),
             "duration": 4.0, "sample_rate": 22050, "sha256": file_digest(path),
         })
     return entries
@@ -37,6 +37,7 @@ def data_dir(realclips, tmp_path_factory) -> Path:
         manifest = root / "manifests" / f"{split}.jsonl"
         write_manifest(manifest, manifest_entries(realclips, clips))
         dump_split(manifest, root / "dump" / split, STFTSettings(), CLIP_SAMPLES, 0.95)
+    CATEGORIES.write(root / "categories.txt")
     return root
 
 
@@ -45,6 +46,7 @@ def data_overrides(root: Path) -> list[str]:
         f"++data.train_manifest={root / 'manifests' / 'train.jsonl'}",
         f"++data.valid_manifest={root / 'manifests' / 'valid.jsonl'}",
         f"++data.dump_dir={root / 'dump'}",
+        f"++data.categories_file={root / 'categories.txt'}",
     ]
 
 

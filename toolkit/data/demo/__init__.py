@@ -14,10 +14,10 @@ import numpy as np
 from tqdm import tqdm
 
 from toolkit.audio import ClipFormat, write_clip
-from toolkit.categories import CATEGORIES
 from toolkit.data.demo.dsp import coloured_noise, normalise_peak, rms, room
 from toolkit.data.demo.sounds import ACOUSTICS, GENERATORS
 from toolkit.data.staging import staged_dir
+from toolkit.dcase import CATEGORIES
 
 logger = logging.getLogger(__name__)
 

@@ -205,7 +205,7 @@ def make_sneeze_cough(rng: np.random.Generator, n: int, sample_rate: int) -> np.
     return out
 
 
-#: Generators in class-id order (toolkit.categories.CATEGORIES).
+#: Generators in class-id order (toolkit.dcase.CATEGORIES).
 GENERATORS = (make_dog_bark, make_footstep, make_gunshot, make_keyboard, make_moving_motor_vehicle,
               make_rain, make_sneeze_cough)
 
