@@ -41,7 +41,6 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from machine import describe_machine  # noqa: E402
-from toolkit.categories import CATEGORIES  # noqa: E402
 from toolkit.generate.pipeline import GenerateOptions, generate_clips  # noqa: E402
 from toolkit.report.gallery import write_report  # noqa: E402
 from toolkit.score.cache import EmbeddingCache  # noqa: E402
@@ -195,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{metric.upper()}: floor {v['floor']:.3f}, untrained {np.mean(v['untrained']):.3f}, trained "
               f"{np.mean(v['trained']):.3f}, seed spread {v['seed_spread']:.3f} -> {'PASS' if v['passed'] else 'FAIL'}")
     fit = {label: [s["fit_above_chance"] for s in sets[label]] for label in sets}
-    print(f"category fit above chance (of {len(CATEGORIES)}): floor {floor['fit_above_chance']}, "
+    print(f"category fit above chance (of {len(result['clips']['hold_out'])}): floor {floor['fit_above_chance']}, "
           f"untrained {fit['untrained']}, trained {fit['trained']}")
     print(f"wrote {args.out}")
     return 0

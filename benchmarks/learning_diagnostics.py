@@ -31,12 +31,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from toolkit.categories import CATEGORIES  # noqa: E402
 from toolkit.data.dataset import SpectrogramDataset  # noqa: E402
 from toolkit.data.dump import dump_manifest_path  # noqa: E402
 from toolkit.models.losses import kl_loss  # noqa: E402
 from toolkit.score.quality import category_quality  # noqa: E402
-from toolkit.train.checkpoint import load_generator  # noqa: E402
+from toolkit.train.checkpoint import TrainedOn, load_generator  # noqa: E402
 
 NOISE_SCALES = (0.0, 0.667, 1.0, 2.0)
 
@@ -67,9 +66,10 @@ def diagnose_checkpoint(path: Path, clips: int, split: str, noise_scales=NOISE_S
     """The figures of the module docstring for one checkpoint."""
     model, cfg = load_generator(path)
     data = _clips_by_category(cfg, clips, split)
+    categories = TrainedOn.from_config(cfg, str(path)).categories
     result = {}
     for category, items in sorted(data.items()):
-        name = CATEGORIES[category] if int(cfg.model.n_categories) == len(CATEGORIES) else str(category)
+        name = categories[category]
         spec = torch.stack([item["spec"] for item in items])
         real = [item["audio"][0].double().numpy() for item in items]
         ids = torch.full((len(items),), category, dtype=torch.long)
