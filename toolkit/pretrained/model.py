@@ -8,7 +8,8 @@ import yaml
 from torch import nn
 from tqdm import tqdm
 
-from toolkit.categories import normalise
+from toolkit.audio import fit_length
+from toolkit.categories import CategorySet
 from toolkit.errors import ConfigError, DataError
 from toolkit.generate import ClipJob, FastGenerator, GenerateOptions, clip_seed, load_ensemble
 from toolkit.generate.writer import OPTIONS, ClipWriter
@@ -112,10 +113,10 @@ class FoleyModel:
 
     def category(self, name: str) -> str:
         """The model's spelling of a category name (case, ``_``, ``-`` and spaces ignored), or one clear error."""
-        for category in self.categories:
-            if normalise(category) == normalise(str(name)):
-                return category
-        raise DataError(f"unknown category '{name}'; this model knows: {', '.join(self.categories)}")
+        found = CategorySet(self.categories).find(str(name))
+        if found is None:
+            raise DataError(f"unknown category '{name}'; this model knows: {', '.join(self.categories)}")
+        return self.categories[found]
 
     def __repr__(self) -> str:
         return (f"FoleyModel({str(self.source)!r}, {len(self.categories)} categories, {self.sample_rate} Hz, "
@@ -135,7 +136,7 @@ class FoleyModel:
             for first in range(0, n, batch_size):
                 batch = jobs[first : first + batch_size]
                 clips = generator([j.category_id for j in batch], [j.noise_scale for j in batch], [j.seed for j in batch])
-                audio[first : first + len(batch)] = clips.numpy()
+                audio[first : first + len(batch)] = fit_length(clips.numpy(), self.clip_samples)
                 bar.update(len(batch))
         return audio
 
@@ -150,7 +151,7 @@ class FoleyModel:
         if audio.ndim != 2 or audio.shape[0] < 1:
             raise DataError(f"save expects clips [n, samples] from generate, got shape {audio.shape}")
         jobs = self._jobs(category, audio.shape[0], seed, noise_scale, start)
-        writer = ClipWriter(out_dir, start + len(jobs) - 1, self.precision)
+        writer = ClipWriter(out_dir, start + len(jobs) - 1, CategorySet(self.categories), self.precision)
         writer.reopen()
         writer.open()
         try:
@@ -176,7 +177,7 @@ class FoleyModel:
             raise ConfigError(f"noise_scale must be >= 0, got {noise_scale!r}")
         category_id = self.categories.index(name)
         label = self._weights[name]
-        return [ClipJob(category_id, i, scale, clip_seed(seed, name, i), label) for i in range(start, start + n)]
+        return [ClipJob(category_id, i, scale, clip_seed(seed, name, i), label, name) for i in range(start, start + n)]
 
     def _batch_size(self, label: str, generator: FastGenerator) -> int:
         """The recipe's choice: ``batch_size``, else the largest batch the memory budget allows."""

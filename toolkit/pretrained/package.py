@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from toolkit.categories import CategorySet
 from toolkit.errors import ComponentError, DataError
 from toolkit.registry import MODEL_SLOTS, canonical_distribution, disabled_distributions, get_registry
 
@@ -50,12 +51,10 @@ def model_info(cfg) -> ModelInfo:
 
     The one place that reads them from a config: packing, the model card and :class:`FoleyModel` all ask here.
     """
-    from toolkit.categories import CATEGORIES
+    from toolkit.train.checkpoint import TrainedOn
 
-    n_categories = int(cfg.model.n_categories)
-    if n_categories != len(CATEGORIES):
-        raise DataError(f"the model has {n_categories} categories but the toolkit knows {len(CATEGORIES)}")
-    return ModelInfo(tuple(CATEGORIES), int(cfg.data.sample_rate), int(cfg.model.clip_samples))
+    trained = TrainedOn.from_config(cfg, "model config")
+    return ModelInfo(tuple(trained.categories), trained.sample_rate, trained.clip_samples)
 
 
 def default_noise_scales(cfg) -> dict[str, float]:
@@ -63,7 +62,8 @@ def default_noise_scales(cfg) -> dict[str, float]:
     from toolkit.generate import GenerateOptions, noise_scales_per_category
 
     generate = cfg.get("generate") or {}
-    return noise_scales_per_category(generate.get("noise_scale", GenerateOptions.noise_scale))
+    categories = CategorySet(model_info(cfg).categories)
+    return noise_scales_per_category(generate.get("noise_scale", GenerateOptions.noise_scale), categories)
 
 
 @dataclass(frozen=True)

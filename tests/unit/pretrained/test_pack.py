@@ -14,7 +14,7 @@ from safetensors import safe_open
 from safetensors.torch import load_file
 
 from toolkit.bin.pack import main as pack_main
-from toolkit.categories import CATEGORIES
+from toolkit.dcase import CATEGORIES
 from toolkit.errors import ConfigError
 from toolkit.pretrained import FORMAT_VERSION, pack_experiment, read_package
 from toolkit.train.checkpoint import load_checkpoint, saved_config
