@@ -11,6 +11,7 @@ import yaml
 from safetensors.torch import load_file, save_file
 
 import toolkit
+from toolkit.audio import fit_length
 from toolkit.bin.synth import main as synth_main
 from toolkit.errors import ComponentError, ConfigError, DataError
 from toolkit.generate import FastGenerator, GenerateOptions, clip_seed, generate_clips
@@ -21,10 +22,12 @@ from .conftest import write_experiment
 
 
 def recipe_fast_path(checkpoint, category_id, category, n, seed, scale):
-    """What the recipe's generation computes for clips 1..n (its fast generator, batch 1 on the CPU)."""
-    generator = FastGenerator(load_generator(checkpoint)[0], "cpu")
-    return np.concatenate([generator([category_id], [scale], [clip_seed(seed, category, i)]).numpy()
-                           for i in range(1, n + 1)])
+    """What the recipe's generation computes for clips 1..n (its fast generator, batch 1 on the CPU, each clip
+    zero-padded to the training data's length)."""
+    model, cfg = load_generator(checkpoint)
+    generator = FastGenerator(model, "cpu")
+    return fit_length(np.concatenate([generator([category_id], [scale], [clip_seed(seed, category, i)]).numpy()
+                                      for i in range(1, n + 1)]), int(cfg.data.clip_samples))
 
 
 def test_generate_reproduces_the_recipe_fast_path(experiment, package):
