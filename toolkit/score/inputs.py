@@ -45,15 +45,9 @@ class AudioSet:
     def all_files(self) -> list[Path]:
         return [path for paths in self.files.values() for path in paths]
 
-    def named_as(self, categories: CategorySet, reference: str) -> "AudioSet":
-        """The same set with its categories spelled as ``categories`` spells them (tolerant match)."""
-        renamed = {}
-        for name, paths in self.files.items():
-            category_id = categories.find(name)
-            if category_id is None:
-                raise DataError(f"reference {reference} has no folder for category {name}")
-            renamed[categories[category_id]] = paths
-        return AudioSet(self.root, renamed, self.fmt)
+    def renamed(self, names: dict[str, str]) -> "AudioSet":
+        """The same set with categories renamed by ``names`` (old -> new; others kept)."""
+        return AudioSet(self.root, {names.get(name, name): paths for name, paths in self.files.items()}, self.fmt)
 
 
 def _unreadable(path: str | Path, what: str, exc: Exception) -> DataError:

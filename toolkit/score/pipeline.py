@@ -140,7 +140,16 @@ def run_scoring(options: ScoreOptions) -> dict:
     else:
         reference_audio = find_audio_set(options.reference_dir, "reference")
         reference_categories = reference_audio.categories
-    generated_audio = generated_audio.named_as(CategorySet(tuple(reference_categories)), options.reference_dir)
+    # the reference's folders may spell a category differently (dog_bark/, DogBark/): the generated set's names win
+    known = CategorySet(tuple(reference_categories))
+    missing = [name for name in generated_audio.categories if known.find(name) is None]
+    if missing:
+        raise DataError(f"reference {options.reference_dir} has no folder for category {', '.join(missing)}")
+    spelled = {known[known.find(name)]: name for name in generated_audio.categories}
+    if stats_reference:
+        reference_stats = {spelled.get(name, name): stats for name, stats in reference_stats.items()}
+    else:
+        reference_audio = reference_audio.renamed(spelled)
 
     registry = scorer_registry()
     names = list(options.scorers) if options.scorers else registry.names()
