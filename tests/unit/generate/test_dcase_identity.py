@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from omegaconf import OmegaConf
 
-from toolkit.bin.app import compose_config
+from toolkit.config import compose_config
 from toolkit.data.demo import synthesise_clip
 from toolkit.generate import GenerateOptions, generate_clips
 from toolkit.models.builder import build_generator

@@ -63,7 +63,7 @@ def test_bundle_keys_for_the_trainer():
 
 
 def test_model_settings_derive_from_the_data_settings():
-    from toolkit.bin.app import compose_config
+    from toolkit.config import compose_config
 
     default = compose_config(["model=vifs"])
     assert (default.model.sample_rate, default.model.hop_length, default.model.spec_channels) == (22050, 256, 513)

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 import toolkit.models.synthesizer as synthesizer_module
-from toolkit.bin.app import compose_config
+from toolkit.config import compose_config
 from toolkit.data.dump import stft_settings
 from toolkit.features import mel_spectrogram, spec_to_mel
 from toolkit.models import losses
