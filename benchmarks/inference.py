@@ -1,44 +1,50 @@
-"""Inference speed of the full-size generator: plain eval-mode ``infer`` vs the fast path.
+"""Generation speed of the full-size generator: fp32 eager against bf16 and torch.compile, in one process.
 
-    python benchmarks/inference.py                  # CPU, 2 threads -> results/inference_cpu.json
-    python benchmarks/inference.py --device cuda    # GPU (+ the 700-clip submission) -> results/inference_gpu.json
-    python benchmarks/inference.py --precision bf16 --device cuda   # reduced precision (changes the audio)
+    python benchmarks/inference.py                   # CPU, 1 and 2 threads -> results/inference_cpu.json
+    python benchmarks/inference.py --path-clips 20   # the whole user path on 20 clips per category (140)
+    python benchmarks/inference.py --device cuda     # GPU (+ the 700-clip batch) -> results/inference_gpu.json
+    python benchmarks/inference.py -- model=vits     # another bundle (Hydra overrides after --)
 
-Reports seconds per 4-s clip at batch 1, batch 7 and the batch size the generator picks from its memory
-budget, the peak memory, the analytic GFLOP per clip (conv/linear multiply-adds counted from the module
-shapes of one forward), the achieved GFLOP/s and, in the same run, the machine's fp32 matmul GFLOP/s.
-Random weights; extra arguments after ``--`` are Hydra overrides (e.g. ``model=vits``).
+Every variant (``--variants``; default fp32 eager, bf16 eager, fp32 compiled) is built from the same random
+weights, warmed up (the first call of a compiled variant is its compile time), then timed one clip at a time
+(batch 1), the variants alternating in rotating order for ``--repeats`` rounds, so that all of them see the
+same load on a shared machine; the median counts. Ratios are fp32 eager's median over the variant's.
+
+The whole user path (checkpoint load, generation, WAV writing, manifest) runs ``generate_clips`` on a
+full-size checkpoint with random weights, fp32 and bf16 alternately, and is extrapolated to the
+700-clip submission as ``T700 = T_fixed + (T_N - T_fixed) * 700 / N``: ``T_fixed`` (checkpoint load and
+preparation, timed separately) is paid once, the rest grows with the number of clips.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import resource
+import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import torch
+from omegaconf import OmegaConf
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import describe_machine  # noqa: E402
+from machine import describe_machine, load_condition  # noqa: E402
 
 from toolkit.config import compose_config  # noqa: E402
+from toolkit.generate import GenerateOptions, generate_clips  # noqa: E402
 from toolkit.generate.fast import FastGenerator  # noqa: E402
 from toolkit.models.builder import build_generator  # noqa: E402
+from toolkit.numerics import cpu_bf16_flags  # noqa: E402
+from toolkit.train.checkpoint import CheckpointManager, load_generator  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SUBMISSION_CLIPS = 700
 CATEGORIES = 7
-
-
-def matmul_gflops(device: torch.device, size: int = 2048, repeats: int = 10) -> float:
-    """Sustained fp32 GFLOP/s of a large square matmul on ``device``."""
-    a = torch.randn(size, size, device=device)
-    b = torch.randn(size, size, device=device)
-    seconds = timed(lambda: a @ b, device, repeats)
-    return 2 * size**3 / seconds / 1e9
+#: name -> (precision, compile)
+VARIANTS = {"fp32": ("fp32", False), "bf16": ("bf16", False), "compiled": ("fp32", True),
+            "bf16_compiled": ("bf16", True)}
 
 
 def synchronize(device: torch.device) -> None:
@@ -46,18 +52,12 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def timed(fn, device: torch.device, repeats: int) -> float:
-    """Fastest of ``repeats`` runs of ``fn`` after one warm-up run, in seconds (the minimum is the least
-    disturbed by other processes on a shared machine)."""
+def seconds(fn, device: torch.device) -> float:
+    synchronize(device)
+    start = time.perf_counter()
     fn()
     synchronize(device)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        synchronize(device)
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return time.perf_counter() - start
 
 
 def count_macs(model: nn.Module, run) -> int:
@@ -86,49 +86,90 @@ def count_macs(model: nn.Module, run) -> int:
     return total
 
 
-def batch_args(batch: int) -> tuple[list[int], list[float], list[int]]:
-    return [i % CATEGORIES for i in range(batch)], [0.667] * batch, list(range(batch))
+def snr_db(reference: torch.Tensor, other: torch.Tensor) -> float:
+    """Signal-to-noise ratio of ``other`` against ``reference``, in dB."""
+    return float(10 * torch.log10(reference.pow(2).sum() / (other - reference).pow(2).sum()))
 
 
-def compare_plain(plain: nn.Module, fast: FastGenerator, batch: int, device: torch.device, repeats: int) -> dict:
-    """Seconds per clip of the plain eval-mode ``infer`` (weight norm unfolded) and of the fast path,
-    timed alternately; the fastest run of each counts."""
-    ids, scales, seeds = batch_args(batch)
-    ids_t = torch.tensor(ids, device=device)
-    runs = {"plain": lambda: plain.infer(ids_t, torch.tensor(scales), seeds), "fast": lambda: fast(ids, scales, seeds)}
-    best = {name: float("inf") for name in runs}
-    for _ in range(repeats):
-        for name, fn in runs.items():
-            best[name] = min(best[name], timed(fn, device, 1) / batch)
-    print(f"plain batch {batch:>3}: {best['plain']:.3f} s/clip, fast {best['fast']:.3f} s/clip interleaved "
-          f"({best['plain'] / best['fast']:.2f}x)", flush=True)
-    return {"batch": batch, "seconds_per_clip": round(best["plain"], 3), "fast_seconds_per_clip": round(best["fast"], 3),
-            "fast_speedup": round(best["plain"] / best["fast"], 2)}
+def time_variants(make, names: list[str], device: torch.device, repeats: int) -> dict:
+    """Warm every variant up, then time them alternately (rotating order) ``repeats`` times at batch 1."""
+    generators, first_call = {}, {}
+    for name in names:
+        precision, compiled = VARIANTS[name]
+        generators[name] = FastGenerator(make(), device, precision, compiled)
+        first_call[name] = seconds(lambda: generators[name]([0], 0.667, [0]), device)
+        generators[name]([1], 0.667, [1])  # a second warm-up call: caches, allocator, autotuning settled
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for round_ in range(repeats):
+        order = names[round_ % len(names):] + names[: round_ % len(names)]
+        for name in order:
+            times[name].append(seconds(lambda: generators[name]([round_ % CATEGORIES], 0.667, [round_]), device))
+    rows = {}
+    baseline = statistics.median(times["fp32"])
+    for name in names:
+        median = statistics.median(times[name])
+        rows[name] = {"seconds_per_clip_median": round(median, 3), "seconds_all": [round(t, 3) for t in times[name]],
+                      "speedup_vs_fp32_eager": round(baseline / median, 2),
+                      "first_call_seconds": round(first_call[name], 1)}
+        if VARIANTS[name][1]:
+            rows[name]["compile_seconds"] = round(first_call[name] - median, 1)
+            saved = baseline - median
+            rows[name]["break_even_clips"] = round(rows[name]["compile_seconds"] / saved) if saved > 0 else None
+        print(f"  {name:>14}: {median:.3f} s/clip ({baseline / median:.2f}x fp32 eager)", flush=True)
+    reference = generators["fp32"](list(range(CATEGORIES)), 0.667, list(range(CATEGORIES)))
+    for name in names:
+        if VARIANTS[name][0] != "fp32":
+            rows[name]["snr_db_vs_fp32_random_weights"] = round(
+                snr_db(reference, generators[name](list(range(CATEGORIES)), 0.667, list(range(CATEGORIES)))), 1)
+    return rows
 
 
-def peak_memory_mib(device: torch.device) -> float:
-    if device.type == "cuda":
-        return torch.cuda.max_memory_allocated(device) / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def whole_path(model_cfg, state: dict, device: torch.device, clips_per_category: int, threads: int) -> dict:
+    """The user's path (``generate_clips``: load, generate, write WAVs and manifest) in fp32 and bf16,
+    alternately, on a full-size checkpoint; extrapolated to 700 clips."""
+    clips = clips_per_category * CATEGORIES
+    result: dict = {"clips": clips, "threads": threads,
+                    "extrapolation": "T700 = T_fixed + (T_N - T_fixed) * 700 / N"}
+    with tempfile.TemporaryDirectory() as tmp:
+        manager = CheckpointManager(Path(tmp) / "exp")
+        manager.save({"generator": state, "discriminator": {}, "step": 0,
+                      "config": OmegaConf.to_yaml(OmegaConf.create({"model": model_cfg}))}, periodic=False)
+
+        def fixed():
+            model, _ = load_generator(manager.last)
+            FastGenerator(model, device, "fp32")
+
+        fixed()  # file cache warm for both
+        result["fixed_seconds"] = round(seconds(fixed, device), 2)
+        for precision in ("fp32", "bf16"):
+            options = GenerateOptions(checkpoint=str(manager.last), clips_per_category=clips_per_category,
+                                      precision=precision, device=str(device), threads=threads, batch_size=1,
+                                      out_dir=str(Path(tmp) / f"gen_{precision}"))
+            total = seconds(lambda: generate_clips(tmp, options, progress=False), device)
+            per_clip = (total - result["fixed_seconds"]) / clips
+            result[precision] = {"seconds": round(total, 1),
+                                 "seconds_700_extrapolated": round(result["fixed_seconds"] + per_clip * SUBMISSION_CLIPS, 1)}
+            print(f"  whole path {precision}: {total:.1f} s for {clips} clips", flush=True)
+    result["speedup_bf16_vs_fp32"] = round(result["fp32"]["seconds"] / result["bf16"]["seconds"], 2)
+    result["speedup_bf16_vs_fp32_700"] = round(
+        result["fp32"]["seconds_700_extrapolated"] / result["bf16"]["seconds_700_extrapolated"], 2)
+    return result
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
-    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default: 2)")
-    parser.add_argument("--memory-budget-gb", type=float, default=None,
-                        help="budget for the automatic batch size (default: 2 on CPU, half the free GPU memory)")
-    parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"])
-    parser.add_argument("--compile", action="store_true", help="torch.compile the fast path")
-    parser.add_argument("--repeats", type=int, default=2, help="timed runs per setting (the fastest is reported)")
-    parser.add_argument("--skip-plain", action="store_true", help="do not time the plain (unfolded) path")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="CPU thread counts (default: 1 2)")
+    parser.add_argument("--variants", nargs="+", default=["fp32", "bf16", "compiled"], choices=list(VARIANTS),
+                        help="what to time against fp32 eager (always included)")
+    parser.add_argument("--repeats", type=int, default=5, help="alternating rounds per thread count (median)")
+    parser.add_argument("--path-clips", type=int, default=20, help="clips per category of the whole path (0: skip)")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("overrides", nargs="*", help="Hydra overrides (after --)")
     args = parser.parse_args()
+    names = ["fp32", *[name for name in args.variants if name != "fp32"]]
 
-    torch.set_num_threads(args.threads)
     device = torch.device(args.device)
-    budget = args.memory_budget_gb if args.memory_budget_gb is not None else (2.0 if device.type == "cpu" else None)
     cfg = compose_config(["model=vifs", *args.overrides])
     torch.manual_seed(0)
     state = build_generator(cfg.model).state_dict()
@@ -138,53 +179,32 @@ def main() -> int:
         model.load_state_dict(state)
         return model.eval()
 
-    result: dict = {"machine": describe_machine(), "model": cfg.model.prior_encoder.name,
-                    "overrides": args.overrides, "device": str(device), "threads": args.threads,
-                    "precision": args.precision, "compile": args.compile}
-    result["matmul_gflops"] = round(matmul_gflops(device), 1)
-
-    fast = FastGenerator(fresh(), device, args.precision, args.compile)
-    gflop_per_clip = 2 * count_macs(fast.model, lambda: fast(*batch_args(1))) / 1e9
-    result["gflop_per_clip"] = round(gflop_per_clip, 1)
-    auto = fast.auto_batch_size(budget)
+    result: dict = {"machine": {**describe_machine(), "cpu_bf16_flags": cpu_bf16_flags()},
+                    "load_before": load_condition(), "model": cfg.model.prior_encoder.name,
+                    "overrides": args.overrides, "device": str(device), "batch": 1, "repeats": args.repeats}
+    probe = FastGenerator(fresh(), device)
+    result["gflop_per_clip"] = round(2 * count_macs(probe.model, lambda: probe([0], 0.667, [0])) / 1e9, 1)
+    del probe
+    thread_counts = args.threads if device.type == "cpu" else [torch.get_num_threads()]
+    result["per_clip"] = {}
+    for threads in thread_counts:
+        torch.set_num_threads(threads)
+        print(f"{threads} thread(s):", flush=True)
+        result["per_clip"][f"threads_{threads}"] = time_variants(fresh, names, device, args.repeats)
+    if args.path_clips > 0:
+        torch.set_num_threads(max(thread_counts))
+        result["whole_path"] = whole_path(OmegaConf.to_container(cfg.model, resolve=True), state, device,
+                                          args.path_clips, max(thread_counts))
     if device.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(device)
-
-    plain = None  # built after the auto row, so that its peak memory is the fast path's alone
-    fast_rows, plain_rows = {}, {}
-    for label, batch in (("auto", auto), ("1", 1), ("7", 7)):
-        if label != "auto" and batch == auto:
-            fast_rows[label] = dict(fast_rows["auto"])
-        else:
-            seconds = timed(lambda: fast(*batch_args(batch)), device, args.repeats) / batch
-            fast_rows[label] = {"batch": batch, "seconds_per_clip": round(seconds, 3),
-                                "gflops": round(gflop_per_clip / seconds, 1),
-                                "fraction_of_matmul": round(gflop_per_clip / seconds / result["matmul_gflops"], 3)}
-            print(f"fast  batch {batch:>3}: {seconds:.3f} s/clip", flush=True)
-        if label == "auto":
-            fast_rows[label]["peak_memory_mib"] = round(peak_memory_mib(device), 1)
-        elif not args.skip_plain:
-            plain = plain or fresh().to(device)
-            # Interleaved with the fast runs of the same batch: on a shared machine both see the same load.
-            plain_rows[label] = compare_plain(plain, fast, batch, device, args.repeats)
-            fast_rows[label]["seconds_per_clip_interleaved"] = plain_rows[label].pop("fast_seconds_per_clip")
-    result["fast"] = fast_rows
-    if plain is not None:
-        result["plain"] = plain_rows
-        ids, scales, seeds = batch_args(2)
-        with torch.no_grad():
-            reference = plain.infer(torch.tensor(ids, device=device), torch.tensor(scales), seeds).squeeze(1).cpu()
-        result["max_abs_difference_fast_vs_plain"] = float((fast(ids, scales, seeds) - reference).abs().max())
-    result["peak_memory_mib"] = round(peak_memory_mib(device), 1)
-
-    if device.type == "cuda":
-        jobs = batch_args(SUBMISSION_CLIPS)
-        start = time.perf_counter()
-        for begin in range(0, SUBMISSION_CLIPS, auto):
-            fast(*(part[begin : begin + auto] for part in jobs))
-        synchronize(device)
-        result["submission_seconds"] = round(time.perf_counter() - start, 1)
-        print(f"700-clip submission: {result['submission_seconds']} s", flush=True)
+        batch = FastGenerator(fresh(), device, "bf16").auto_batch_size(None)
+        result["submission_700"] = {}
+        for precision in ("fp32", "bf16"):
+            fast = FastGenerator(fresh(), device, precision)
+            ids = [i % CATEGORIES for i in range(SUBMISSION_CLIPS)]
+            run = lambda: [fast(ids[b:b + batch], 0.667, list(range(b, b + batch)))  # noqa: E731
+                           for b in range(0, SUBMISSION_CLIPS, batch)]
+            result["submission_700"][precision] = {"batch": batch, "seconds": round(seconds(run, device), 1)}
+    result["load_after"] = load_condition()
 
     out = args.out or RESULTS / f"inference_{'gpu' if device.type == 'cuda' else 'cpu'}.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -53,6 +53,12 @@ def describe_machine() -> dict:
     }
 
 
+def load_condition() -> dict:
+    """The machine's load average (1, 5, 15 minutes) against its cores: how shared the run was."""
+    one, five, fifteen = os.getloadavg()
+    return {"loadavg_1_5_15": [round(one, 2), round(five, 2), round(fifteen, 2)], "cores": os.cpu_count()}
+
+
 if __name__ == "__main__":
     import json
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 
 import pytest
 import torch
@@ -127,3 +128,12 @@ def test_fp16_on_the_cpu_and_unknown_precisions_are_refused():
     with pytest.raises(ConfigError, match="precision 'int8' is unknown"):
         FastGenerator(model, "cpu", precision="int8")
 
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None,
+                    reason="torch.compile on the CPU (inductor) needs a C compiler")
+def test_compiled_generation_matches_eager():
+    plain, model, _ = tiny_pair()
+    eager = FastGenerator(plain, "cpu")
+    compiled = FastGenerator(model, "cpu", compile=True)
+    assert (compiled(IDS, 0.667, SEEDS) - eager(IDS, 0.667, SEEDS)).abs().max() <= 1e-4
