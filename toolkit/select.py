@@ -4,7 +4,8 @@ Every grid point (a checkpoint and a noise scale) generates a set and scores it 
 per category the point with the best selection metric wins. The winners form an ensemble spec
 (``{categories: {<Category>: {checkpoint, noise_scale}}}``) that the generate stage accepts as
 ``generate.ensemble``. Grid points already generated and scored are reused, so an interrupted selection
-resumes where it stopped.
+resumes where it stopped. Scores are kept per scoring settings (``grid/<point>/score_<hash>/``): other
+settings score the grid point's clips again, without generating them again.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from toolkit.errors import ConfigError, DataError
 from toolkit.fileio import atomic_write_text
 from toolkit.generate import GenerateOptions, generate_clips
 from toolkit.score.inputs import generated_record
+from toolkit.score.layout import score_dir_for
 from toolkit.score.pipeline import ScoreOptions, run_scoring
 from toolkit.score.report import JSON_NAME
 from toolkit.train.checkpoint import CheckpointManager
@@ -106,14 +108,14 @@ def select_ensemble(
 
 
 def _score_point(exp_dir, point_dir: Path, point: GridPoint, generate: GenerateOptions, score: ScoreOptions) -> dict:
-    score_json = point_dir / "score" / JSON_NAME
-    if score_json.is_file():
-        logger.info("grid point %s already scored (%s)", point.name, score_json)
-        return json.loads(score_json.read_text(encoding="utf-8"))
-    logger.info("grid point %s: generating and scoring", point.name)
+    score_dir = score_dir_for(point_dir, score)
+    if (score_dir / JSON_NAME).is_file():
+        logger.info("grid point %s already scored with these settings (%s)", point.name, score_dir / JSON_NAME)
+        return json.loads((score_dir / JSON_NAME).read_text(encoding="utf-8"))
+    logger.info("grid point %s: generating (unless generated before) and scoring", point.name)
     gen_dir = generate_clips(exp_dir, replace(generate, checkpoint=str(point.checkpoint), noise_scale=point.noise_scale,
                                               ensemble=None, out_dir=str(point_dir / "gen")))
-    return run_scoring(replace(score, generated_dir=str(gen_dir / "audio"), out_dir=str(point_dir / "score")))
+    return run_scoring(replace(score, generated_dir=str(gen_dir / "audio"), out_dir=str(score_dir)))
 
 
 def selection_markdown(selection: dict) -> str:

@@ -17,7 +17,7 @@ recipe_args=("$@")  # the exact command line, recorded in exp/<tag>/run.sh
 stage=0                       # first stage to run
 stop_stage=100                # last stage to run
 dataset=dcase23               # dcase23 | demo | a folder of category folders (<Category>/<clip>.wav)
-ngpu=0                        # 0: train on CPU; N >= 1: torchrun with N processes
+ngpu=0                        # 0: train on CPU; N >= 1: torchrun --standalone with N processes (one machine)
 tag=""                        # experiment tag; empty: derived from --experiment and the overrides
 experiment=vifs               # preset conf/experiment/<name>.yaml
 inference_ckpt=last           # checkpoint(s) (exp/<tag>/checkpoints/<name>.pt) that generate and score use;
@@ -43,7 +43,8 @@ Options (defaults in brackets):
   --stage N                first stage to run [${stage}]
   --stop-stage N           last stage to run [${stop_stage}]
   --dataset NAME|DIR       dcase23, demo or a folder of category folders (your own sounds) [${dataset}]
-  --ngpu N                 GPUs for training (torchrun when N >= 1) [${ngpu}]
+  --ngpu N                 GPUs of this machine for training (torchrun --standalone when N >= 1) [${ngpu}];
+                           several machines: run torchrun yourself (docs/training.md)
   --tag TAG                experiment folder exp/TAG [derived from --experiment and the overrides]
   --experiment NAME        preset conf/experiment/NAME.yaml [${experiment}]
   --inference-ckpt "N..."  checkpoint(s) that generate and score use; several are compared [${inference_ckpt}]
@@ -57,8 +58,10 @@ Options (defaults in brackets):
 
 Everything after the options is passed to every Python stage as Hydra overrides, e.g.
   ./run.sh --stage 3 model/prior_encoder=vits train.max_steps=1000
-model.*, train.* and data.* overrides (and model=, model/<slot>= choices) name the experiment;
-other overrides (generate.*, score.*) only change the gen_<checkpoint>_<hash> folder.
+model.*, train.* and data.* overrides (and model=, model/<slot>= choices) name the experiment, except
+model.optim.* and model.loss.*, which a resumed training may change (e.g. a lower learning rate);
+generate.* settings name the generated set exp/TAG/gen_<checkpoint>_<hash> and score.* settings (and
+--vggish-weights, --eval-stats) its scores gen_*/score_<hash>: rescoring never generates again.
 EOF
 )
 
@@ -82,15 +85,16 @@ sorted_lines() {
 # --- Overrides: those that name the experiment, the model ones, and the generation/scoring options.
 read -r -a preset_overrides <<< "${recipe_overrides}"
 overrides=(${preset_overrides[@]+"${preset_overrides[@]}"} "$@")
-tag_overrides=() model_overrides=() data_overrides=() later_overrides=() option_overrides=()
+tag_overrides=() model_overrides=() data_overrides=() later_overrides=()
 for override in ${overrides[@]+"${overrides[@]}"}; do
     key=${override%%=*}
     while [[ "${key}" == [+~]* ]]; do key=${key:1}; done
     case "${key}" in
+        model.optim|model.optim.*|model.loss|model.loss.*) ;;  # training settings: a resume may change them
         model|model.*|model/*) tag_overrides+=("${override}"); model_overrides+=("${override}") ;;
         data|data.*) tag_overrides+=("${override}"); data_overrides+=("${override}"); later_overrides+=("${override}") ;;
         train|train.*) tag_overrides+=("${override}"); later_overrides+=("${override}") ;;
-        *) option_overrides+=("${override}"); later_overrides+=("${override}") ;;
+        *) later_overrides+=("${override}") ;;
     esac
 done
 
@@ -131,26 +135,23 @@ if [ -n "${vggish_weights}" ] || [ -n "${eval_stats}" ]; then
     [ -z "${vggish_weights}" ] || score_overrides+=("score.vggish_weights=$(cd "$(dirname "${vggish_weights}")" && pwd)/$(basename "${vggish_weights}")")
 fi
 
-options_hash=$(short_hash "$(sorted_lines ${option_overrides[@]+"${option_overrides[@]}"} "${score_overrides[@]}")")
-gen_dir_of() { echo "${exp}/gen_$1_${options_hash}"; }
 dump_dir=${dumpdir}/${dataset_name}
 data_settings=$(sorted_lines ${data_overrides[@]+"${data_overrides[@]}"})
 
 # --- One run per experiment at a time (and one data preparation per dataset at a time).
 mkdir -p "${exp}" "${data_dir}"
-take_lock() {  # lock file, what it guards
+take_lock() {  # lock file, what it guards, advice
     local fd
     exec {fd}>"$1"
     if command -v flock >/dev/null 2>&1; then
-        flock -n "${fd}" || fail "another run.sh is working on $2 (lock $1 is held); wait for it to finish" \
-            "or choose another --tag"
+        flock -n "${fd}" || fail "another run.sh is working on $2 (lock $1 is held); $3"
     else
         log "warning: flock not found; a second run on $2 is not stopped"
     fi
 }
-take_lock "${exp}/.lock" "${exp}"
+take_lock "${exp}/.lock" "${exp}" "wait for it to finish or choose another --tag"
 if [ "${stage}" -le 2 ] && [ "${stop_stage}" -ge 0 ]; then
-    take_lock "${data_dir}/.lock" "${data_dir}"
+    take_lock "${data_dir}/.lock" "${data_dir}" "wait for it to finish (every experiment on this dataset shares its data)"
 fi
 {
     echo "#!/usr/bin/env bash"
@@ -192,6 +193,17 @@ python_stage() {  # module, name, overrides...: a Hydra stage with the recipe's 
     log "${launcher[*]} -m ${module} ${args[*]}"
     "${launcher[@]}" -m "${module}" "${args[@]}"
 }
+declare -A gen_dirs=() score_dirs=()  # per checkpoint name, once asked for
+stage_dirs() {  # checkpoint name: sets gen_dir and score_dir, the folders stages 4 and 5 write for it
+    if [ -z "${gen_dirs[$1]:-}" ]; then
+        local dirs
+        dirs=$(python_stage toolkit.bin.stage_dirs dirs "generate.checkpoint=${exp}/checkpoints/$1.pt" \
+            "${score_overrides[@]}" ${later_overrides[@]+"${later_overrides[@]}"})
+        gen_dirs[$1]=${dirs%%$'\n'*}
+        score_dirs[$1]=${dirs#*$'\n'}
+    fi
+    gen_dir=${gen_dirs[$1]} score_dir=${score_dirs[$1]}
+}
 obtain_done=${data_dir}/.obtain.done
 prepare_done=${data_dir}/.prepare.done
 dump_done=${dump_dir}/.dump.done
@@ -209,7 +221,13 @@ if [ "${stage}" -le 0 ] && [ "${stop_stage}" -ge 0 ]; then
     esac
     log "Stage 0: obtain ${dataset} -> ${data_dir}/source"
     if ! skip_stage "${obtain_done}" "${settings}"; then
-        "${python}" -m toolkit.bin.obtain "${obtain_args[@]}" --out "${data_dir}/source"
+        obtained=0
+        "${python}" -m toolkit.bin.obtain "${obtain_args[@]}" --out "${data_dir}/source" || obtained=$?
+        if [ "${obtained}" -ne 0 ]; then
+            [ "${dataset_name}" != dcase23 ] || fail "stage 0 could not obtain the DCASE 2023 data (see above);" \
+                "--dataset demo runs every stage on a synthesised set without it"
+            fail "stage 0 could not obtain ${dataset} (see above)"
+        fi
         mark_done "${obtain_done}" "${settings}" "${prepare_done}" "${dump_done}"
     fi
 fi
@@ -233,7 +251,7 @@ fi
 if [ "${stage}" -le 3 ] && [ "${stop_stage}" -ge 3 ]; then
     log "Stage 3: train ${tag} on ${dump_dir} -> ${exp}/checkpoints (resumes from last.pt)"
     if ! skip_stage "${exp}/.train.done" ""; then
-        [ "${ngpu}" -eq 0 ] || launcher=(torchrun --nproc_per_node "${ngpu}")
+        [ "${ngpu}" -eq 0 ] || launcher=(torchrun --standalone --nproc_per_node "${ngpu}")
         python_stage toolkit.bin.train train ${overrides[@]+"${overrides[@]}"}
         launcher=("${python}")
         mark_done "${exp}/.train.done" ""
@@ -242,33 +260,37 @@ fi
 
 if [ "${stage}" -le 4 ] && [ "${stop_stage}" -ge 4 ]; then
     for ckpt in ${inference_ckpt}; do
-        gen_dir=$(gen_dir_of "${ckpt}")
+        stage_dirs "${ckpt}"
         log "Stage 4: generate from ${exp}/checkpoints/${ckpt}.pt -> ${gen_dir}"
         if ! skip_stage "${gen_dir}/.generate.done" ""; then
             python_stage toolkit.bin.generate generate "generate.checkpoint=${exp}/checkpoints/${ckpt}.pt" \
                 "generate.out_dir=${gen_dir}" ${later_overrides[@]+"${later_overrides[@]}"}
-            mark_done "${gen_dir}/.generate.done" "" "${gen_dir}/.score.done"
+            mark_done "${gen_dir}/.generate.done" "" "${gen_dir}"/score_*/.score.done
         fi
     done
 fi
 
 if [ "${stage}" -le 5 ] && [ "${stop_stage}" -ge 5 ]; then
     for ckpt in ${inference_ckpt}; do
-        gen_dir=$(gen_dir_of "${ckpt}")
-        log "Stage 5: score ${gen_dir}/audio against ${score_overrides[0]#*=} -> ${gen_dir}/score/score.{json,md,png}"
-        if ! skip_stage "${gen_dir}/.score.done" ""; then
+        stage_dirs "${ckpt}"
+        log "Stage 5: score ${gen_dir}/audio against ${score_overrides[0]#*=} -> ${score_dir}/score.{json,md,png}"
+        [ -f "${gen_dir}/.generate.done" ] || fail "${gen_dir} was not generated with these generate.* settings;" \
+            "generate it first: ./run.sh --stage 4 (with the same options)"
+        if ! skip_stage "${score_dir}/.score.done" ""; then
             python_stage toolkit.bin.score_stage score "score.generated_dir=${gen_dir}/audio" \
-                "score.out_dir=${gen_dir}/score" "${score_overrides[@]}" ${later_overrides[@]+"${later_overrides[@]}"}
-            mark_done "${gen_dir}/.score.done" ""
+                "score.out_dir=${score_dir}" "${score_overrides[@]}" ${later_overrides[@]+"${later_overrides[@]}"}
+            mark_done "${score_dir}/.score.done" ""
         fi
     done
     "${python}" -m toolkit.bin.compare "${exp}"
     # Audible and varied? The last checkpoint's set against the real validation clips (and, for FAD/KAD,
     # the untrained model's set when "initial" was generated too) -> exp/<tag>/quality.{json,md}
     trained_ckpt=${inference_ckpt##* }
-    quality_args=("$(gen_dir_of "${trained_ckpt}")" "${data_dir}/valid/manifest.jsonl" --out "${exp}")
+    stage_dirs "${trained_ckpt}"
+    quality_args=("${gen_dir}" "${data_dir}/valid/manifest.jsonl" --out "${exp}")
     if [ "${trained_ckpt}" != initial ] && [[ " ${inference_ckpt} " == *" initial "* ]]; then
-        quality_args+=(--untrained "$(gen_dir_of initial)")
+        stage_dirs initial
+        quality_args+=(--untrained "${gen_dir}")
     fi
     "${python}" -m toolkit.bin.quality "${quality_args[@]}" > /dev/null
     log "Audibility and variety against the targets: ${exp}/quality.md"
@@ -292,8 +314,8 @@ if [ "${stage}" -le 7 ] && [ "${stop_stage}" -ge 7 ]; then
 fi
 
 if [ "${stop_stage}" -ge 4 ]; then
-    for ckpt in ${inference_ckpt}; do
-        [ ! -d "$(gen_dir_of "${ckpt}")" ] || log "Generated sounds (${ckpt}): $(gen_dir_of "${ckpt}")/audio"
+    for ckpt in "${!gen_dirs[@]}"; do
+        [ ! -d "${gen_dirs[${ckpt}]}" ] || log "Generated sounds (${ckpt}): ${gen_dirs[${ckpt}]}/audio"
     done
     [ "${stop_stage}" -lt 5 ] || [ ! -f "${exp}/scores.md" ] || log "Score table: ${exp}/scores.md"
     [ "${stop_stage}" -lt 7 ] || [ ! -f "${exp}/report/index.html" ] || log "Report: ${exp}/report/index.html"

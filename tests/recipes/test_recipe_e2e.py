@@ -1,5 +1,6 @@
 """The whole recipe on demo data with a tiny model: stages 0-6, the ensemble through stage 4, a rerun that
-skips everything, and an interrupted training run that resumes."""
+skips everything, rescoring with VGGish against the official statistics, and an interrupted training run
+that resumes."""
 from __future__ import annotations
 
 import json
@@ -36,7 +37,7 @@ def stage_lines(output: str, word: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def first_run(recipe, run_recipe):
-    result = run_recipe(recipe, "--tag", "tiny", "--stop-stage", "6", *TINY_RUN, timeout=900)
+    result = run_recipe(recipe, "--tag", "tiny", "--stop-stage", "6", *TINY_RUN, timeout=3600)
     assert result.returncode == 0, result.stderr[-3000:]
     return result
 
@@ -53,7 +54,8 @@ def test_stages_0_to_6_write_every_output(recipe, first_run):
     assert (gen / "audio" / "Sneeze_Cough" / "0001.wav").is_file()
     seeds = [json.loads(line)["seed"] for line in (gen / "manifest.jsonl").read_text().splitlines()]
     assert len(seeds) == 700 and len(set(seeds)) == 700
-    score = json.loads((gen / "score" / "score.json").read_text())
+    (score_json,) = gen.glob("score_*/score.json")
+    score = json.loads(score_json.read_text())
     assert score["embedding"]["name"] == "soundnet" and score["mode"] == "standard"
     assert score["reference_dir"].endswith("valid/manifest.jsonl")
     assert len(score["metrics"]["fad"]["per_category"]) == 7
@@ -74,10 +76,10 @@ def test_selection_yields_an_ensemble_that_stage_4_accepts(recipe, first_run, ru
         {"step_00000002.pt", "step_00000004.pt"}
     assert len(list((exp / "select" / "grid").iterdir())) == 4
     result = run_recipe(recipe, "--tag", "tiny", "--stage", "4", "--stop-stage", "4", *LATER,
-                        f"generate.ensemble={exp / 'select' / 'ensemble.yaml'}", timeout=600)
+                        f"generate.ensemble={exp / 'select' / 'ensemble.yaml'}", timeout=1800)
     assert result.returncode == 0, result.stderr[-3000:]
-    (gen,) = [d for d in exp.glob("gen_last_*") if (d / "generate.yaml").is_file()
-              and yaml.safe_load((d / "generate.yaml").read_text())["ensemble"]]
+    (gen,) = exp.glob("gen_ensemble_*")
+    assert yaml.safe_load((gen / "generate.yaml").read_text())["ensemble"]
     assert find_audio_set(gen / "generated_audio", "generated", dcase2023=True)
 
 
@@ -88,6 +90,34 @@ def test_rerun_skips_every_stage(recipe, first_run, run_recipe):
     skipped = stage_lines(result.stderr, "skipped (")
     assert len(stages) == 7 and len(skipped) == 7, result.stderr[-3000:]
     assert "python -m toolkit.bin.train" not in result.stderr
+
+
+def test_rescoring_scores_the_same_clips_and_generates_nothing(recipe, first_run, run_recipe, shared_data, tmp_path):
+    """The README's rescoring command: VGGish (random weights) in dcase2023 mode against the official statistics."""
+    import torch
+
+    from toolkit.score.vggish import VGGish
+
+    exp = recipe / "exp" / "tiny"
+    torch.manual_seed(0)
+    weights = tmp_path / "vggish_random.pth"
+    torch.save(VGGish().state_dict(), weights)
+    before = {p: p.stat().st_mtime_ns for p in exp.glob("gen_*/audio/*/*.wav")}
+    (gen,) = exp.glob("gen_last_*")
+    (soundnet,) = gen.glob("score_*")
+    result = run_recipe(recipe, "--tag", "tiny", "--stage", "5", "--vggish-weights", str(weights), "--eval-stats",
+                        str(shared_data / "dcase23_eval_stats" / "original"), *LATER, timeout=2400)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "toolkit.bin.generate" not in result.stderr and "-m toolkit.bin.score_stage" in result.stderr
+    assert {p: p.stat().st_mtime_ns for p in exp.glob("gen_*/audio/*/*.wav")} == before
+    assert not list(exp.glob(".gen_*")) and not list(exp.glob("select/grid/*/.gen*"))
+    (vggish,) = set(gen.glob("score_*")) - {soundnet}
+    score = json.loads((vggish / "score.json").read_text())
+    assert score["embedding"]["name"] == "vggish" and score["mode"] == "dcase2023"
+    assert score["reference_kind"].startswith("official statistics")
+    assert json.loads((soundnet / "score.json").read_text())["embedding"]["name"] == "soundnet"
+    table = (exp / "scores.md").read_text()
+    assert "## Embedding soundnet (standard)" in table and "## Embedding vggish (dcase2023)" in table
 
 
 def test_killed_training_resumes_from_a_later_step(recipe, first_run, recipe_env, run_recipe):

@@ -97,12 +97,17 @@ def test_model_override_at_generation_is_refused(recipe, run_recipe):
     assert "--tag vifs_demo_model.hidden_channels-8" in result.stderr
 
 
-def test_second_run_on_same_experiment_stops(recipe, run_recipe):
-    lock = recipe / "exp" / "locked" / ".lock"
+def run_while_locked(lock: Path, run, *args: str) -> subprocess.CompletedProcess:
+    """``run(*args)`` while this process holds ``lock`` as another run.sh would."""
     lock.parent.mkdir(parents=True, exist_ok=True)
     with open(lock, "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        result = run_recipe(recipe, "--dataset", "demo", "--tag", "locked", "--stage", "3", "--stop-stage", "2")
+        return run(*args)
+
+
+def test_second_run_on_same_experiment_stops(recipe, run_recipe):
+    result = run_while_locked(recipe / "exp" / "locked" / ".lock", run_recipe, recipe, "--dataset", "demo",
+                              "--tag", "locked", "--stage", "3", "--stop-stage", "2")
     assert result.returncode != 0 and "another run.sh is working on exp/locked" in result.stderr
     assert not (recipe / "exp" / "locked" / "run.sh").exists()
 
@@ -114,3 +119,44 @@ def test_bad_options_are_one_line_errors(recipe, tmp_path, run_recipe):
                           (["--force", "yes"], "takes true or false")):
         result = run_recipe(recipe, *args)
         assert result.returncode != 0 and message in result.stderr, (args, result.stderr)
+
+
+def test_optimiser_and_loss_overrides_keep_the_experiment(recipe, run_recipe):
+    """A resume with a lower learning rate (the divergence advice) must find the same experiment folder."""
+    before = exp_dirs(recipe)
+    args = ["--dataset", "demo", "--stage", "3", "--stop-stage", "2", "model/decoder=hifigan"]
+    assert run_recipe(recipe, *args).returncode == 0
+    assert run_recipe(recipe, *args, "model.optim.learning_rate=1e-5", "+model.loss.kl=2.0",
+                      "model.optim={learning_rate: 1e-5}").returncode == 0
+    assert exp_dirs(recipe) - before == {"vifs_demo_model-decoder-hifigan"}
+
+
+def test_ngpu_launches_torchrun_standalone(recipe, run_recipe, recipe_env, tmp_path):
+    """Two --ngpu runs on one machine must not share a rendezvous port: torchrun --standalone."""
+    stub = tmp_path / "bin" / "torchrun"
+    stub.parent.mkdir()
+    stub.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {tmp_path / "args"}\n')
+    stub.chmod(0o755)
+    env = {**recipe_env, "PATH": f"{stub.parent}:{recipe_env['PATH']}"}
+    result = subprocess.run(["./run.sh", "--dataset", "demo", "--tag", "ddp", "--stage", "3", "--stop-stage", "3",
+                             "--ngpu", "2", "train.max_steps=1"], cwd=recipe, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    args = (tmp_path / "args").read_text().splitlines()
+    assert args[:5] == ["--standalone", "--nproc_per_node", "2", "-m", "toolkit.bin.train"]
+    assert "exp_dir=exp/ddp" in args and "train.max_steps=1" in args
+
+
+def test_data_lock_does_not_advise_another_tag(recipe, run_recipe):
+    result = run_while_locked(recipe / "data" / "demo" / ".lock", run_recipe, recipe, "--dataset", "demo",
+                              "--tag", "other", "--stage", "1", "--stop-stage", "1")
+    assert result.returncode == 1 and "another run.sh is working on data/demo" in result.stderr
+    assert "--tag" not in result.stderr and "shares its data" in result.stderr
+
+
+def test_offline_stage_0_points_to_the_demo_set(recipe, recipe_env):
+    env = {**recipe_env, "DCASE23_URL": "http://127.0.0.1:9/DCASE_2023_Challenge_Task_7_Dataset.tar.gz"}
+    result = subprocess.run(["./run.sh", "--tag", "offline", "--stage", "0", "--stop-stage", "0"], cwd=recipe, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert "--dataset demo" in result.stderr.strip().splitlines()[-1]

@@ -67,3 +67,34 @@ def test_unknown_metric_and_empty_grid_are_clear_errors(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match="noise_scales is empty"):
         select.select_ensemble(tmp_path, tmp_path / "s", checkpoints, [], GenerateOptions(),
                                ScoreOptions("", "ref", ""))
+
+
+def test_a_grid_point_is_scored_again_under_other_scoring_settings(tmp_path, monkeypatch):
+    """Scores of a grid point are reused only with the settings that made them; the clips are reused always."""
+    import json
+    from dataclasses import replace
+
+    generated, scored = [], []
+
+    def generate_clips(exp_dir, options):
+        generated.append(options.out_dir)
+        return tmp_path / "gen"
+
+    def run_scoring(options):
+        scored.append(options.out_dir)
+        result = fake_result({c: float(len(scored)) for c in CATEGORIES})
+        (tmp_path / options.out_dir).mkdir(parents=True)
+        (tmp_path / options.out_dir / "score.json").write_text(json.dumps(result))
+        return result
+
+    monkeypatch.setattr(select, "generate_clips", generate_clips)
+    monkeypatch.setattr(select, "run_scoring", run_scoring)
+    point = select.GridPoint(tmp_path / "step_00000010.pt", 0.5)
+    soundnet = ScoreOptions("", str(tmp_path / "ref"), "")
+    vggish = replace(soundnet, embedding="vggish", mode="dcase2023")
+    first = select._score_point(tmp_path, tmp_path / "grid" / point.name, point, GenerateOptions(), soundnet)
+    again = select._score_point(tmp_path, tmp_path / "grid" / point.name, point, GenerateOptions(), soundnet)
+    other = select._score_point(tmp_path, tmp_path / "grid" / point.name, point, GenerateOptions(), vggish)
+    assert first == again and other != first and len(scored) == 2
+    assert len(set(scored)) == 2 and all(p.startswith(str(tmp_path / "grid" / point.name / "score_")) for p in scored)
+    assert generated == [str(tmp_path / "grid" / point.name / "gen")] * 2

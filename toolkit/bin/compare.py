@@ -12,11 +12,11 @@ from toolkit.score.compare import write_comparison
 @user_errors
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="toolkit compare", description=__doc__)
-    parser.add_argument("exp_dir", help="experiment folder holding gen_*/score/score.json")
+    parser.add_argument("exp_dir", help="experiment folder holding gen_*/score_<hash>/score.json")
     args = parser.parse_args(argv)
     text = write_comparison(args.exp_dir)
     if text is None:
-        raise DataError(f"no scored sets in {args.exp_dir} (gen_*/score/score.json); run the score stage first")
+        raise DataError(f"no scored sets in {args.exp_dir} (gen_*/score_<hash>/score.json); run the score stage first")
     print(text)
     return 0
 

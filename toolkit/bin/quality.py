@@ -14,23 +14,29 @@ from toolkit.bin.app import user_errors
 from toolkit.errors import DataError
 from toolkit.fileio import atomic_write_text
 from toolkit.score.inputs import find_audio_set
+from toolkit.score.layout import score_files
 from toolkit.score.quality import quality_markdown, quality_targets, set_quality
 from toolkit.score.report import JSON_NAME
 
 
-def _score(gen_dir: str | None) -> dict | None:
+def _score(gen_dir: str | None, like: dict | None = None) -> dict | None:
+    """The newest scores of a generated set (``<gen_dir>/score_<hash>/score.json``); with ``like``, the
+    newest made with the same embedding, mode and reference (so that the two sets' values compare)."""
     if gen_dir is None:
         return None
-    path = Path(gen_dir) / "score" / JSON_NAME
-    if not path.is_file():
-        raise DataError(f"{path} does not exist; run the score stage on {gen_dir} first")
-    return json.loads(path.read_text(encoding="utf-8"))
+    scores = [json.loads(path.read_text(encoding="utf-8")) for path in score_files(gen_dir)]
+    if like is not None:
+        scores = [s for s in scores if all(s.get(k) == like.get(k) for k in ("embedding", "mode", "reference_dir"))]
+    if not scores:
+        raise DataError(f"{gen_dir} has no score_*/{JSON_NAME}{' made like the trained set' if like else ''}; "
+                        f"run the score stage on {gen_dir} first")
+    return scores[-1]
 
 
 @user_errors
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="toolkit quality", description=__doc__.split("\n\n")[0])
-    parser.add_argument("generated", help="generated set: a gen_* folder (its audio/ and score/score.json are read)")
+    parser.add_argument("generated", help="generated set: a gen_* folder (its audio/ and newest score_*/score.json are read)")
     parser.add_argument("reference", help="real clips: a folder in the DCASE layout or a prepared manifest .jsonl")
     parser.add_argument("--untrained", default=None, help="the untrained model's gen_* folder (FAD/KAD targets)")
     parser.add_argument("--out", default=None, help="output folder [the generated set's folder]")
@@ -40,8 +46,8 @@ def main(argv=None) -> int:
     audio_dir = gen_dir / "audio" if (gen_dir / "audio").is_dir() else gen_dir
     generated = set_quality(find_audio_set(audio_dir, "generated"), args.max_clips)
     real = set_quality(find_audio_set(args.reference, "reference"), args.max_clips)
-    trained_score = _score(str(gen_dir)) if (gen_dir / "score" / JSON_NAME).is_file() else None
-    result = quality_targets(generated, real, trained_score, _score(args.untrained))
+    trained_score = _score(str(gen_dir)) if score_files(gen_dir) else None
+    result = quality_targets(generated, real, trained_score, _score(args.untrained, like=trained_score))
     result.update(generated_dir=str(gen_dir.resolve()), reference=str(Path(args.reference).resolve()),
                   untrained_dir=str(Path(args.untrained).resolve()) if args.untrained else None)
     out = Path(args.out) if args.out else gen_dir

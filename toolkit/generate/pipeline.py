@@ -47,15 +47,23 @@ class GenerateOptions:
             raise ConfigError(f"unknown generate option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         return cls(**dict(values))
 
+    def plan(self) -> GenerationPlan:
+        """The generation plan these options describe (checks the checkpoint or ensemble exists)."""
+        return GenerationPlan.create(self.checkpoint, self.noise_scale, self.clips_per_category, self.seed,
+                                     self.ensemble, self.precision, self.device, self.categories)
+
+    def output_dir(self, exp_dir: str | Path, plan: GenerationPlan) -> Path:
+        """``out_dir`` when set, else ``<exp_dir>/gen_<stem>_<plan digest>``."""
+        return Path(self.out_dir) if self.out_dir else output_dir_for(exp_dir, plan)
+
 
 def generate_clips(exp_dir: str | Path, options: GenerateOptions | None = None, progress: bool = True) -> Path:
     """Generate every clip of ``options`` into ``<exp_dir>/gen_<stem>_<hash>/`` (or ``options.out_dir``)
     and return that folder. A finished folder is reused unless ``options.overwrite``; an interrupted run
     resumes from the clips it had written."""
     options = options or GenerateOptions()
-    plan = GenerationPlan.create(options.checkpoint, options.noise_scale, options.clips_per_category,
-                                 options.seed, options.ensemble, options.precision, options.device, options.categories)
-    out_dir = Path(options.out_dir) if options.out_dir else output_dir_for(exp_dir, plan)
+    plan = options.plan()
+    out_dir = options.output_dir(exp_dir, plan)
     if out_dir.exists() and not options.overwrite:
         logger.info("%s already exists with these options; reusing it (generate.overwrite=true regenerates)", out_dir)
         return out_dir
@@ -63,7 +71,8 @@ def generate_clips(exp_dir: str | Path, options: GenerateOptions | None = None, 
         raise ConfigError(f"generate.batch_size must be a positive integer or null (auto), got {options.batch_size}")
     set_threads(options.threads)
 
-    writer = ClipWriter(out_dir, plan.clips_per_category, plan.trained_on.categories, plan.precision)
+    writer = ClipWriter(out_dir, plan.clips_per_category, plan.trained_on.categories, plan.precision,
+                        digest=plan.digest())
     done = writer.open()
     jobs = plan.jobs()
     bar = tqdm(total=len(jobs), initial=len(done), desc="generate", unit="clip", disable=not progress)
@@ -76,6 +85,10 @@ def generate_clips(exp_dir: str | Path, options: GenerateOptions | None = None, 
                 del generator
                 gc.collect()
         result = writer.finish(_record(plan, options, out_dir))
+    except BaseException:
+        logger.warning("generation stopped after %d of %d clips; they stay in %s, and the same command resumes from them",
+                       writer.written, len(jobs), writer.partial)
+        raise
     finally:
         bar.close()
         writer.close()

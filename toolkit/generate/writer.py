@@ -28,6 +28,8 @@ AUDIO_DIR = "audio"
 SCORER_DIR = "generated_audio"
 MANIFEST = "manifest.jsonl"
 OPTIONS = "generate.yaml"
+#: in the temporary folder: the digest of the generation plan its clips belong to
+PLAN_DIGEST = ".plan_digest"
 SUBTYPE = "PCM_16"
 
 
@@ -35,16 +37,20 @@ class ClipWriter:
     """Writes clips into ``<out_dir>``'s temporary sibling ``.<name>.partial``; :meth:`finish` renames it.
     Each manifest line names the clip's category, index, noise scale, seed, checkpoint and ``precision``.
 
-    The manifest is appended (and flushed) after a clip's files exist, so on a rerun every clip it lists
-    is kept and only the rest are generated again.
+    The manifest is appended (and flushed) after a clip's files exist, so on a rerun every clip it lists is
+    kept and only the rest are generated again; given the plan's ``digest``, a temporary folder left by
+    another plan is discarded instead.
     """
 
-    def __init__(self, out_dir: str | Path, clips_per_category: int, categories: CategorySet, precision: str = "fp32"):
+    def __init__(self, out_dir: str | Path, clips_per_category: int, categories: CategorySet, precision: str = "fp32",
+                 digest: str | None = None):
         self.out_dir = Path(out_dir)
         self.precision = precision
         self.partial = self.out_dir.with_name(f".{self.out_dir.name}.partial")
         self.width = max(4, len(str(clips_per_category)))
         self.scorer_layout = dcase.is_dcase(categories)
+        self.digest = digest
+        self.written = 0  # clips in the temporary folder
         self._manifest = None
 
     def relative_paths(self, job: ClipJob) -> list[str]:
@@ -71,12 +77,20 @@ class ClipWriter:
         """Create (or reopen) the temporary folder; returns the (category_id, index) pairs already written."""
         done: set[tuple[int, int]] = set()
         manifest = self.partial / MANIFEST
+        marker = self.partial / PLAN_DIGEST
+        if self.digest is not None and self.partial.exists() and not (
+                marker.is_file() and marker.read_text(encoding="utf-8").strip() == self.digest):
+            logger.warning("discarding %s: a run with other generate options left it", self.partial)
+            shutil.rmtree(self.partial)
         if manifest.is_file():
             records = _read_lines(manifest)
             _write_lines(manifest, records)
             done = {(record["category_id"], record["index"]) for record in records}
             logger.info("resuming %s: %d clips already written", self.partial, len(done))
         self.partial.mkdir(parents=True, exist_ok=True)
+        if self.digest is not None:
+            atomic_write_text(marker, self.digest + "\n")
+        self.written = len(done)
         self._manifest = open(manifest, "a", encoding="utf-8")
         return done
 
@@ -102,6 +116,7 @@ class ClipWriter:
         }
         self._manifest.write(json.dumps(record) + "\n")
         self._manifest.flush()
+        self.written += 1
 
     def finish(self, options: dict) -> Path:
         """Sort the manifest (one line per clip), write the options and rename the temporary folder to ``out_dir``."""
@@ -110,6 +125,7 @@ class ClipWriter:
         latest = {(r["category_id"], r["index"]): r for r in _read_lines(manifest)}  # a clip written again: its last line
         _write_lines(manifest, [latest[key] for key in sorted(latest)])
         atomic_write_text(self.partial / OPTIONS, yaml.safe_dump(options, sort_keys=False))
+        (self.partial / PLAN_DIGEST).unlink(missing_ok=True)
         replace_path(self.partial, self.out_dir)
         return self.out_dir
 

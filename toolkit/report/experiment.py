@@ -18,6 +18,8 @@ from toolkit.data.manifest import read_manifest
 from toolkit.errors import DataError
 from toolkit.fileio import wav_files
 from toolkit.report.media import category_folders
+from toolkit.score.layout import score_files
+from toolkit.score.report import PNG_NAME
 
 #: tag (prefixed by its run folder when there are several runs) -> [(step, value), ...]
 Scalars = dict[str, list[tuple[int, float]]]
@@ -138,15 +140,17 @@ def read_generation(path: Path, exp: Experiment) -> Generation:
             exp.missing.append(f"{path.name}: {exc}")
     else:
         exp.missing.append(f"{path.name}/manifest.jsonl: not found (no seeds or noise scales shown)")
-    score = path / "score" / "score.json"
-    if score.is_file():
+    scores = score_files(path)
+    if scores:
+        score = scores[-1]  # the newest scoring of this set
         try:
             gen.metrics, gen.summary = score_metrics(json.loads(score.read_text(encoding="utf-8")), list(gen.clips))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            exp.missing.append(f"{path.name}/score/score.json: not valid JSON ({exc})")
+            exp.missing.append(f"{score.relative_to(path.parent)}: not valid JSON ({exc})")
+        png = score.with_name(PNG_NAME)
+        gen.score_png = png if png.is_file() else None
     else:
-        exp.missing.append(f"{path.name}/score/score.json: not found (run the score stage)")
-    gen.score_png = path / "score" / "score.png" if (path / "score" / "score.png").is_file() else None
+        exp.missing.append(f"{path.name}/score_*/score.json: not found (run the score stage)")
     return gen
 
 

@@ -166,6 +166,9 @@ def find_audio_set(root: str | Path, what: str, dcase2023: bool = False) -> Audi
     files: dict[str, list[Path]] = {}
     for name, folder in folders.items():
         paths = wav_files(folder)
+        others = sorted(p.name for p in Path(folder).iterdir() if p.is_file() and p not in paths)
+        if others:
+            logger.warning("%s: ignoring %s (only .wav files are scored)", folder, ", ".join(others))
         if not paths:
             raise DataError(f"{what} category folder {folder} contains no .wav files")
         if dcase2023 and len(paths) != dcase.CLIPS_PER_CATEGORY:

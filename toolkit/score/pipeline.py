@@ -5,6 +5,8 @@ arguments into :class:`ScoreOptions`.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 from dataclasses import dataclass, field
@@ -34,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 #: files embedded per call of a batched embedding (its network batches span these files)
 FILES_PER_CHUNK = 32
+SCORE_HASH_CHARS = 8
 
 
 @dataclass
@@ -55,6 +58,21 @@ class ScoreOptions:
     seed: int = 0
     device: str = "cpu"
     batch_size: int | None = None
+
+    def digest(self) -> str:
+        """Short hash of the settings that change the scores (names the ``score_<hash>`` folder): the
+        reference, the embedding with its mode, options and weights, the scorers, ``k`` and ``seed``. Where
+        the generated set is, where the result goes, the cache, device and batch size do not count."""
+        key: dict[str, Any] = {
+            "reference_dir": str(Path(self.reference_dir).resolve()),
+            "embedding": self.embedding, "mode": self.mode, "embedding_options": self.embedding_options,
+            "scorers": list(self.scorers) if self.scorers else None, "k": self.k, "seed": self.seed,
+        }
+        if self.embedding == "vggish":
+            weights = str(Path(self.vggish_weights).expanduser().resolve()) if self.vggish_weights else None
+            key.update(vggish_weights=weights, vggish_url=None if weights else self.vggish_url)
+        blob = json.dumps(key, sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:SCORE_HASH_CHARS]
 
 
 def use_all_cores(threads: int | None = None) -> int:

@@ -150,7 +150,7 @@ class Trainer:
         data, train = self.cfg.data, self.cfg.train
         manifest = dump_manifest_path(data.dump_dir, split)
         if not manifest.is_file():
-            raise DataError(f"{manifest} does not exist; run the dump stage (toolkit dump) first")
+            raise DataError(f"{manifest} does not exist; prepare and dump the data first (./run.sh --stage 0 --stop-stage 2 in the recipe)")
         peak = data.get("peak_normalize", DEFAULT_PEAK)
         dataset = SpectrogramDataset(manifest, int(data.sample_rate), int(data.clip_samples), peak)
         check_dump(manifest, dataset.entries, self.stft, int(data.clip_samples), peak)

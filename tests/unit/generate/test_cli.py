@@ -25,3 +25,26 @@ def test_cli_reports_a_missing_checkpoint_in_one_line(tmp_path, capsys):
     assert main([f"exp_dir={tmp_path}"]) == 1
     errors = [line for line in capsys.readouterr().err.splitlines() if "ERROR" in line]
     assert len(errors) == 1 and "generate.checkpoint: no such file" in errors[0]
+
+
+def test_stage_dirs_names_the_generated_set_by_generation_settings_and_its_scores_by_scoring_ones(tmp_path, capsys):
+    """What run.sh names its folders with: score.* settings never change the generated set's folder."""
+    from toolkit.bin.stage_dirs import main as stage_dirs
+    from toolkit.generate import GenerateOptions
+
+    checkpoint = tmp_path / "checkpoints" / "last.pt"
+    checkpoint.parent.mkdir()
+    checkpoint.write_bytes(b"only its path is read")
+
+    def dirs(*overrides: str) -> list[Path]:
+        assert stage_dirs([f"exp_dir={tmp_path}", f"hydra.run.dir={tmp_path / 'hydra'}", f"generate.checkpoint={checkpoint}",
+                           f"score.reference_dir={tmp_path}", *overrides]) == 0
+        return [Path(line) for line in capsys.readouterr().out.splitlines()]
+
+    gen, score = dirs()
+    options = GenerateOptions(checkpoint=str(checkpoint))
+    assert gen == options.output_dir(tmp_path, options.plan()) and score.parent == gen
+    rescored = dirs("score.embedding=vggish", "score.mode=dcase2023", "score.k=3", "select.noise_scales=[1.0]")
+    assert rescored[0] == gen and rescored[1].parent == gen and rescored[1] != score
+    regenerated = dirs("generate.seed=7")
+    assert regenerated[0] != gen and regenerated[1].name == score.name

@@ -56,21 +56,29 @@ def test_same_options_reproduce_the_same_files(tmp_path, short_checkpoint):
         assert np.abs(one - sf.read(other_batch / "audio" / name)[0]).max() <= PCM_STEP
 
 
-def test_interrupted_run_resumes_and_never_looks_complete(tmp_path, short_checkpoint, monkeypatch):
-    options = _options(short_checkpoint, clips_per_category=3)
+def interrupt_after(monkeypatch, clips: int):
+    """Make ClipWriter.write raise KeyboardInterrupt once ``clips`` clips are written; returns the original."""
     original = writer_module.ClipWriter.write
     written = []
 
     def failing_write(self, job, audio, sample_rate):
-        if len(written) == 5:
+        if len(written) == clips:
             raise KeyboardInterrupt
         original(self, job, audio, sample_rate)
         written.append(job)
 
     monkeypatch.setattr(writer_module.ClipWriter, "write", failing_write)
+    return original
+
+
+def test_interrupted_run_resumes_and_never_looks_complete(tmp_path, short_checkpoint, monkeypatch, caplog):
+    options = _options(short_checkpoint, clips_per_category=3)
+    original = interrupt_after(monkeypatch, 5)
     with pytest.raises(KeyboardInterrupt):
         generate_clips(tmp_path, options, progress=False)
     (partial,) = tmp_path.glob(".gen_*.partial")
+    (stopped,) = [r.getMessage() for r in caplog.records if "stopped" in r.getMessage()]
+    assert f"5 of 21 clips; they stay in {partial}, and the same command resumes from them" in stopped
     assert not list(tmp_path.glob("gen_*"))
     kept = (partial / "audio" / "DogBark" / "0001.wav").stat().st_mtime_ns
     monkeypatch.setattr(writer_module.ClipWriter, "write", original)
@@ -79,6 +87,24 @@ def test_interrupted_run_resumes_and_never_looks_complete(tmp_path, short_checkp
     assert (out / "audio" / "DogBark" / "0001.wav").stat().st_mtime_ns == kept
     records = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
     assert [(r["category_id"], r["index"]) for r in records] == [(c, i) for c in range(7) for i in (1, 2, 3)]
+
+
+def test_a_partial_folder_of_other_options_is_discarded(tmp_path, short_checkpoint, monkeypatch, caplog):
+    """The same output folder (generate.out_dir) with another seed: no clip of the old seed may stay."""
+    original = interrupt_after(monkeypatch, 5)
+    with pytest.raises(KeyboardInterrupt):
+        generate_clips(tmp_path, _options(short_checkpoint, out_dir=str(tmp_path / "set"), seed=1), progress=False)
+    partial = tmp_path / ".set.partial"
+    assert len((partial / "manifest.jsonl").read_text().splitlines()) == 5
+    monkeypatch.setattr(writer_module.ClipWriter, "write", original)
+    options = _options(short_checkpoint, out_dir=str(tmp_path / "set"), seed=2)
+    out = generate_clips(tmp_path, options, progress=False)
+    assert f"discarding {partial}: a run with other generate options left it" in caplog.text
+    fresh = generate_clips(tmp_path / "fresh", _options(short_checkpoint, seed=2), progress=False)
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in fresh.iterdir())
+    assert (out / "manifest.jsonl").read_text() == (fresh / "manifest.jsonl").read_text()
+    for name in ("DogBark/0001.wav", "Footstep/0001.wav"):
+        assert (out / "audio" / name).read_bytes() == (fresh / "audio" / name).read_bytes()
 
 
 def test_ensemble_takes_each_category_from_its_checkpoint(tmp_path, short_checkpoint):

@@ -60,12 +60,12 @@ def test_model_card_of_trained_and_untrained_weights(experiment, package, tmp_pa
 
 def _scored_set(exp, name, checkpoint, fad):
     gen = exp / name
-    (gen / "score").mkdir(parents=True)
+    (gen / "score_1234abcd").mkdir(parents=True)
     (gen / "generate.yaml").write_text(yaml.safe_dump({"checkpoints": {c: str(checkpoint) for c in CATEGORIES},
                                                       "noise_scales": {c: 0.667 for c in CATEGORIES}, "ensemble": None}))
     result = {"embedding": {"name": "soundnet"}, "mode": "standard", "categories": ["DogBark"],
               "metrics": {"fad": {"average": fad, "higher_is_better": False, "per_category": {"DogBark": fad}}}}
-    (gen / "score" / "score.json").write_text(json.dumps(result))
+    (gen / "score_1234abcd" / "score.json").write_text(json.dumps(result))
 
 
 def test_card_has_the_training_command_and_the_scores_of_these_weights(experiment, tmp_path):
@@ -77,7 +77,7 @@ def test_card_has_the_training_command_and_the_scores_of_these_weights(experimen
     card = (pack_experiment(exp, tmp_path / "pkg") / "README.md").read_text()
     assert "cd /r && ./run.sh --dataset demo \"$@\" train.max_steps=4" in card
     assert "12.5000" in card and "99.2500" not in card
-    assert "embedding soundnet (standard)" in card
+    assert "Embedding soundnet (standard)" in card
 
 
 def test_step_names_and_a_missing_checkpoint(experiment, tmp_path):

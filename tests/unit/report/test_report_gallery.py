@@ -64,9 +64,9 @@ def experiment(tmp_path, clip_writer):
             {"category": p.parent.name, "category_id": 0, "noise_scale": 0.8, "seed": i, "checkpoint": "last",
              "path": str(p)} for i, p in enumerate(clips)])
         if fad is not None:
-            (gen / "score").mkdir()
-            (gen / "score" / "score.json").write_text(json.dumps({"per_category": {"dog_bark": {"fad": fad}}}))
-            (gen / "score" / "score.png").write_bytes(PNG_MAGIC + b"fake")
+            (gen / "score_1234abcd").mkdir()
+            (gen / "score_1234abcd" / "score.json").write_text(json.dumps({"per_category": {"dog_bark": {"fad": fad}}}))
+            (gen / "score_1234abcd" / "score.png").write_bytes(PNG_MAGIC + b"fake")
     (exp / "select").mkdir()
     (exp / "select" / "ensemble.yaml").write_text("DogBark: {checkpoint: last, noise_scale: 0.8}\n")
     return exp
@@ -96,7 +96,7 @@ def test_report_page_links_only_local_files_that_exist(experiment, monkeypatch, 
     assert sorted(curves) == ["curves/loss.png", "curves/scalars.png"]
     assert "scores/gen_last_aaaa.png" in html
     assert "fad per category" in html and "<td>2.5</td>" in html
-    assert "gen_ensemble_bbbb/score/score.json: not found" in html
+    assert "gen_ensemble_bbbb/score_*/score.json: not found" in html
     assert "seed 0, noise_scale 0.8" in html and "last.pt" in html and "noise_scale: 0.8" in html
 
 

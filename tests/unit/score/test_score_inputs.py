@@ -38,6 +38,16 @@ def test_unreadable_file_is_named(tmp_path):
     assert str(bad) in str(info.value)
 
 
+def test_files_that_are_not_audio_are_named_in_a_warning(tmp_path, caplog):
+    write_clip(tmp_path / "Rain" / "0001.wav")
+    (tmp_path / "Rain" / "0002.mp3").write_bytes(b"ID3")
+    (tmp_path / "Rain" / "notes.txt").write_text("x")
+    audio = find_audio_set(tmp_path, "generated")
+    assert [p.name for p in audio.files["Rain"]] == ["0001.wav"]
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warning == f"{tmp_path / 'Rain'}: ignoring 0002.mp3, notes.txt (only .wav files are scored)"
+
+
 def test_both_layouts_are_read_and_mixing_them_is_refused(tmp_path):
     write_clip(tmp_path / "a" / "sneeze_cough" / "x.wav")
     write_clip(tmp_path / "a" / "DogBark" / "y.wav")

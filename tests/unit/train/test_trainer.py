@@ -150,7 +150,7 @@ def test_overfits_a_handful_of_real_clips(tiny_config, recorder):
 def test_stale_or_missing_dump_is_one_clear_error(tiny_config, tmp_path):
     with pytest.raises(DataError, match="were dumped with other data settings"):
         Trainer(tiny_config("train.max_steps=1", "data.peak_normalize=0.5"))
-    with pytest.raises(DataError, match="run the dump stage"):
+    with pytest.raises(DataError, match=r"prepare and dump the data first \(\./run\.sh --stage 0 --stop-stage 2 in the recipe\)"):
         Trainer(tiny_config("train.max_steps=1", f"++data.dump_dir={tmp_path / 'nowhere'}"))
 
 
