@@ -27,14 +27,13 @@ def test_cli_reports_a_missing_checkpoint_in_one_line(tmp_path, capsys):
     assert len(errors) == 1 and "generate.checkpoint: no such file" in errors[0]
 
 
-def test_stage_dirs_names_the_generated_set_by_generation_settings_and_its_scores_by_scoring_ones(tmp_path, capsys):
+def test_stage_dirs_names_the_generated_set_by_generation_settings_and_its_scores_by_scoring_ones(
+        tmp_path, short_checkpoint, capsys):
     """What run.sh names its folders with: score.* settings never change the generated set's folder."""
     from toolkit.bin.stage_dirs import main as stage_dirs
     from toolkit.generate import GenerateOptions
 
-    checkpoint = tmp_path / "checkpoints" / "last.pt"
-    checkpoint.parent.mkdir()
-    checkpoint.write_bytes(b"only its path is read")
+    checkpoint = short_checkpoint
 
     def dirs(*overrides: str) -> list[Path]:
         assert stage_dirs([f"exp_dir={tmp_path}", f"hydra.run.dir={tmp_path / 'hydra'}", f"generate.checkpoint={checkpoint}",
