@@ -1,4 +1,4 @@
-"""The whole recipe on demo data with a tiny model: stages 0-6, the ensemble through stage 4, a rerun that
+"""The whole recipe on demo data with a tiny model: stages 0-7, the ensemble through stage 4, a rerun that
 skips everything, rescoring with VGGish against the official statistics, and an interrupted training run
 that resumes."""
 from __future__ import annotations
@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import time
+from urllib.parse import unquote
 
 import pytest
 import soundfile as sf
@@ -37,12 +38,12 @@ def stage_lines(output: str, word: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def first_run(recipe, run_recipe):
-    result = run_recipe(recipe, "--tag", "tiny", "--stop-stage", "6", *TINY_RUN, timeout=3600)
+    result = run_recipe(recipe, "--tag", "tiny", "--stop-stage", "7", *TINY_RUN, timeout=3600)
     assert result.returncode == 0, result.stderr[-3000:]
     return result
 
 
-def test_stages_0_to_6_write_every_output(recipe, first_run):
+def test_stages_0_to_7_write_every_output(recipe, first_run):
     exp = recipe / "exp" / "tiny"
     checkpoints = sorted(p.name for p in (exp / "checkpoints").iterdir())
     assert checkpoints == ["initial.pt", "last.pt", "step_00000002.pt", "step_00000004.pt"]
@@ -65,6 +66,14 @@ def test_stages_0_to_6_write_every_output(recipe, first_run):
     assert len(quality["categories"]) == 7 and quality["generated_dir"] == str(gen.resolve())
     assert quality["checks"]["fad"]["value"] == "not scored"  # only "last" was generated: no untrained baseline
     assert "# Audibility and variety against the targets" in first_run.stdout
+    report = (exp / "report" / "index.html").read_text()
+    headline = report[report.index('id="headline"'):report.index('id="toc-title"')]
+    assert "soundnet embedding, standard mode" in headline and "<table>" in headline
+    assert "last, noise 0.667" in headline and "fad ↓ per category" in headline
+    assert "generated_rows" not in report and "metrics.fad" not in report and 'id="quality"' in report
+    clips = re.findall(r'<audio controls preload="metadata" src="([^"]+)"', report)
+    assert len(clips) >= 7 * 2 and all((exp / "report" / unquote(src)).is_file() for src in clips)
+    assert f"Report: {exp / 'report' / 'index.html'}" in first_run.stderr
 
 
 def test_selection_yields_an_ensemble_that_stage_4_accepts(recipe, first_run, run_recipe):
@@ -84,11 +93,11 @@ def test_selection_yields_an_ensemble_that_stage_4_accepts(recipe, first_run, ru
 
 
 def test_rerun_skips_every_stage(recipe, first_run, run_recipe):
-    result = run_recipe(recipe, "--tag", "tiny", "--stop-stage", "6", *TINY_RUN, timeout=600)
+    result = run_recipe(recipe, "--tag", "tiny", "--stop-stage", "7", *TINY_RUN, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     stages = stage_lines(result.stderr, ") Stage ")
     skipped = stage_lines(result.stderr, "skipped (")
-    assert len(stages) == 7 and len(skipped) == 7, result.stderr[-3000:]
+    assert len(stages) == 8 and len(skipped) == 8, result.stderr[-3000:]
     assert "python -m toolkit.bin.train" not in result.stderr
 
 

@@ -12,7 +12,9 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="toolkit listening-results", description=__doc__)
     p.add_argument("files", nargs="+", type=Path, help="answers files exported from the test page")
     p.add_argument("--key", type=Path, required=True, help="key.json written by toolkit listening-test")
-    p.add_argument("--out", type=Path, help="output folder for results.{md,json,png} (default: KEY's folder/results)")
+    p.add_argument("--out", type=Path, help="output folder for results.{md,json,png,html} (default: KEY's folder/results)")
+    p.add_argument("--exclude-unplayed", action="store_true",
+                   help="leave out ratings of clips the listener never played (they are flagged either way)")
     return p
 
 
@@ -21,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     from toolkit.report.listening_results import listening_results, results_markdown
 
     args = parser().parse_args(argv)
-    results = listening_results(args.files, args.key, args.out or args.key.parent / "results")
+    results = listening_results(args.files, args.key, args.out or args.key.parent / "results", args.exclude_unplayed)
     print(results_markdown(results), end="")
     return 0
 

@@ -19,6 +19,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--clips", type=int, default=4, help="clips per system and category (default 4)")
     p.add_argument("--seed", type=int, default=0, help="seed of the clip selection (default 0)")
     p.add_argument("--title", default="Foley sound listening test", help="page title")
+    p.add_argument("--played-share", type=float, default=1.0,
+                   help="share of a clip a listener must hear before rating it (default 1: to its end)")
     return p
 
 
@@ -30,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     systems = [parse_system(text) for text in args.systems]
     if args.real is not None:
         systems.append(System(REFERENCE_NAME, args.real, is_reference=True))
-    build_listening_test(systems, args.out, args.clips, args.seed, args.title)
+    build_listening_test(systems, args.out, args.clips, args.seed, args.title, args.played_share)
     print(args.out / "page" / "index.html")
     return 0
 

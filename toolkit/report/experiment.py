@@ -9,7 +9,6 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 import yaml
 
@@ -20,22 +19,51 @@ from toolkit.fileio import wav_files
 from toolkit.report.media import category_folders
 from toolkit.score.layout import score_files
 from toolkit.score.report import PNG_NAME
+from toolkit.score.set_names import set_names
 
 #: tag (prefixed by its run folder when there are several runs) -> [(step, value), ...]
 Scalars = dict[str, list[tuple[int, float]]]
 
 
 @dataclass
+class Metric:
+    """One metric of a score.json: value per category (None = not computed), average and direction."""
+
+    per_category: dict[str, float | None]
+    average: float | None
+    higher_is_better: bool
+
+
+@dataclass
+class Scores:
+    """One ``score.json`` written by the score stage (one embedding and mode)."""
+
+    path: Path
+    embedding: str
+    mode: str
+    categories: list[str]
+    metrics: dict[str, Metric]
+    notes: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    clips: dict[str, dict] = field(default_factory=dict)
+    png: Path | None = None
+
+    @property
+    def board(self) -> str:
+        """Scores are comparable only within one embedding and mode."""
+        return f"{self.embedding} embedding, {self.mode} mode"
+
+
+@dataclass
 class Generation:
-    """One ``gen_<checkpoint>_<hash>/`` folder: its clips per category, manifest rows and scores."""
+    """One ``gen_<checkpoint>_<hash>/`` folder: its unique name, clips per category, manifest rows and scores."""
 
     name: str
     path: Path
+    label: str = ""
     clips: dict[str, list[Path]] = field(default_factory=dict)
     manifest: dict[tuple[str, str], dict] = field(default_factory=dict)
-    metrics: dict[str, dict[str, float]] = field(default_factory=dict)
-    summary: dict[str, float] = field(default_factory=dict)
-    score_png: Path | None = None
+    scores: list[Scores] = field(default_factory=list)
 
     def describe(self, clip: Path) -> dict:
         """The manifest row of a clip (matched by its folder and file name), or an empty dict."""
@@ -87,42 +115,43 @@ def read_scalars(folder: Path) -> Scalars:
     return series
 
 
-def _leaves(node, path=()):
-    if isinstance(node, dict):
-        for name, child in node.items():
-            yield from _leaves(child, (*path, str(name)))
-    elif isinstance(node, list):
-        for index, child in enumerate(node):
-            yield from _leaves(child, (*path, str(index)))
-    elif isinstance(node, (int, float)) and not isinstance(node, bool) and math.isfinite(node):
-        yield path, float(node)
+def _number(value) -> float | None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return float(value) if ok else None
 
 
-def score_metrics(document, known: Sequence[str] = ()) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
-    """Per-category numeric fields of a score.json, read generically, and the other numeric fields.
+def _of_type(value, kind: type):
+    """``value`` when it is a ``kind`` (list or dict), else an empty one: optional parts are read tolerantly."""
+    return value if isinstance(value, kind) else kind()
 
-    Every numeric leaf whose path names one of the document's ``categories`` (else of ``known``) becomes
-    ``metrics[Category][name]``. The name is the
-    path without the category; for fields nested below the category (``per_category.dog_bark.fad``) the
-    path parts above it are dropped when all such fields share them, so the name is just ``fad``.
-    """
-    names = (document.get("categories") if isinstance(document, dict) else None) or known
-    categories = CategorySet(tuple(names)) if names else None
-    per_category, summary = [], {}
-    for path, value in _leaves({k: v for k, v in document.items() if k != "categories"}
-                               if isinstance(document, dict) else document):
-        where = next((i for i, part in enumerate(path) if categories and categories.find(part) is not None), None)
-        if where is None:
-            summary[".".join(path)] = value
-        else:
-            per_category.append((path[:where], categories.canonical(path[where]), path[where + 1:], value))
-    nested = {prefix for prefix, _, rest, _ in per_category if rest}
-    drop = len(next(iter(nested))) if len(nested) == 1 else 0
-    metrics: dict[str, dict[str, float]] = {}
-    for prefix, category, rest, value in per_category:
-        name = ".".join((*prefix[drop:], *rest)) if rest else ".".join(prefix) or "value"
-        metrics.setdefault(category, {})[name] = value
-    return metrics, summary
+
+def read_scores(path: Path) -> Scores:
+    """One score.json as the score stage writes it; a file of another shape is one DataError naming it."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"{path}: not valid JSON ({exc})") from None
+    metrics = doc.get("metrics") if isinstance(doc, dict) else None
+    if not isinstance(metrics, dict) or not all(
+        isinstance(m, dict) and isinstance(m.get("per_category"), dict) for m in metrics.values()
+    ):
+        raise DataError(f"{path}: no 'metrics.<name>.per_category' tables; rescore with the score stage")
+    embedding = _of_type(doc.get("embedding"), dict)
+    categories = [str(c) for c in _of_type(doc.get("categories"), list)] or list(
+        dict.fromkeys(str(c) for m in metrics.values() for c in m["per_category"]))
+    return Scores(
+        path=path,
+        embedding=str(embedding.get("name", "unknown embedding")),
+        mode=str(doc.get("mode", "unknown mode")),
+        categories=categories,
+        metrics={str(name): Metric(
+            {str(c): _number(v) for c, v in m["per_category"].items()}, _number(m.get("average")),
+            bool(m.get("higher_is_better", False))) for name, m in metrics.items()},
+        notes=[str(n) for n in _of_type(doc.get("notes"), list)],
+        skipped={str(k): str(v) for k, v in _of_type(doc.get("skipped"), dict).items()},
+        clips={str(c): v for c, v in _of_type(doc.get("clips"), dict).items() if isinstance(v, dict)},
+        png=path.parent / PNG_NAME if (path.parent / PNG_NAME).is_file() else None,
+    )
 
 
 def read_generation(path: Path, exp: Experiment) -> Generation:
@@ -140,17 +169,13 @@ def read_generation(path: Path, exp: Experiment) -> Generation:
             exp.missing.append(f"{path.name}: {exc}")
     else:
         exp.missing.append(f"{path.name}/manifest.jsonl: not found (no seeds or noise scales shown)")
-    scores = score_files(path)
-    if scores:
-        score = scores[-1]  # the newest scoring of this set
+    for score in score_files(path):
         try:
-            gen.metrics, gen.summary = score_metrics(json.loads(score.read_text(encoding="utf-8")), list(gen.clips))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            exp.missing.append(f"{score.relative_to(path.parent)}: not valid JSON ({exc})")
-        png = score.with_name(PNG_NAME)
-        gen.score_png = png if png.is_file() else None
-    else:
-        exp.missing.append(f"{path.name}/score_*/score.json: not found (run the score stage)")
+            gen.scores.append(read_scores(score))
+        except DataError as exc:
+            exp.missing.append(str(exc))
+    if not gen.scores:
+        exp.missing.append(f"{path.name}: no score_*/score.json (run the score stage)")
     return gen
 
 
@@ -208,6 +233,9 @@ def read_experiment(path: Path, real_dir: Path | None = None, real_count: int = 
     if not exp.checkpoints:
         exp.missing.append("checkpoints/: no *.pt files")
     exp.generations = [read_generation(p, exp) for p in sorted(path.glob("gen_*")) if p.is_dir()]
+    names = set_names([g.path for g in exp.generations])
+    for gen in exp.generations:
+        gen.label = names[gen.path]
     if not exp.generations:
         exp.missing.append("gen_*/: no generated audio (run the generate stage)")
     ensemble = path / "select" / "ensemble.yaml"

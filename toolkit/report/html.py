@@ -1,13 +1,16 @@
 """Shared helpers of the static pages: escaping, the page skeleton with inlined assets, figures to PNG."""
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
-from html import escape
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote
 
+import jinja2
+from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from toolkit.fileio import atomic_open, atomic_write_text
@@ -24,8 +27,9 @@ def safe_name(text: str) -> str:
 
 
 def relative_url(path: Path, page_dir: Path) -> str:
-    """URL of ``path`` relative to the page's folder (forward slashes, so it works from a zip on any OS)."""
-    return Path(os.path.relpath(path, page_dir)).as_posix()
+    """URL of ``path`` relative to the page's folder: forward slashes (so it works from a zip on any OS) and
+    percent-encoded (so ``#``, ``?``, ``%`` and spaces in file names stay part of the path)."""
+    return quote(Path(os.path.relpath(path, page_dir)).as_posix())
 
 
 def json_for_script(data) -> str:
@@ -33,15 +37,25 @@ def json_for_script(data) -> str:
     return json.dumps(data, sort_keys=True).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def page(title: str, body: str, script: str = "") -> str:
-    """A complete, self-contained HTML document: inline CSS (and JS), system fonts, nothing external."""
-    script_tag = f"<script>\n{script}\n</script>\n" if script else ""
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        f"<title>{escape(title)}</title>\n<style>\n{asset('page.css')}</style>\n</head>\n<body>\n"
-        f"{body}\n{script_tag}</body>\n</html>\n"
+@functools.cache
+def templates() -> jinja2.Environment:
+    """The pages' Jinja2 templates (``toolkit/report/templates``); every value is HTML-escaped."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("toolkit.report", "templates"), autoescape=True,
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
+
+
+def render(template: str, title: str, script: str = "", **values) -> str:
+    """A complete, self-contained HTML document from ``template`` (which extends ``page.html``): inline CSS
+    and JS, system fonts, nothing external."""
+    return templates().get_template(template).render(
+        title=title, css=Markup(asset("page.css")), script=Markup(script), **values)
+
+
+def page(title: str, body: str, script: str = "") -> str:
+    """The page skeleton around ``body``, which must already be HTML."""
+    return render("page.html", title, script, body=Markup(body))
 
 
 def write_page(path: Path, html: str) -> None:
@@ -52,17 +66,3 @@ def save_figure(figure: Figure, path: Path, dpi: int = 100) -> None:
     """Write a matplotlib figure as PNG atomically (Agg rendering; no pyplot state involved)."""
     with atomic_open(path, "wb") as handle:
         figure.savefig(handle, format="png", dpi=dpi, bbox_inches="tight")
-
-
-def table(header: list[str], rows: list[list[str]], caption: str = "") -> str:
-    """An HTML table; cells are escaped here, so pass plain text."""
-    head = "".join(f"<th scope=\"col\">{escape(cell)}</th>" for cell in header)
-    body = "".join(
-        "<tr>" + "".join(
-            (f"<th scope=\"row\">{escape(cell)}</th>" if i == 0 else f"<td>{escape(cell)}</td>")
-            for i, cell in enumerate(row)
-        ) + "</tr>\n"
-        for row in rows
-    )
-    cap = f"<caption>{escape(caption)}</caption>" if caption else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody></table>\n"

@@ -17,8 +17,8 @@ from scipy import stats
 
 from toolkit.errors import DataError
 from toolkit.fileio import atomic_write_text
-from toolkit.report.html import save_figure
-from toolkit.report.listening_test import ANSWERS_FORMAT, KEY_FORMAT, SCALE
+from toolkit.report.html import render, save_figure, write_page
+from toolkit.report.listening_test import ANSWERS_FORMAT, KEY_FORMAT, REFERENCE_NAME, SCALE
 from toolkit.report.order import MAX_SEED
 
 logger = logging.getLogger(__name__)
@@ -38,6 +38,18 @@ class Answers:
     seed: int
     clips: dict[str, dict[str, int | None]] = field(default_factory=dict)
     sets: dict[str, int | None] = field(default_factory=dict)
+    played: set[str] = field(default_factory=set)
+
+    def unplayed(self, key: dict) -> tuple[set[str], set[str]]:
+        """Clip ids and set ids whose ratings were given without playing (for a set: any of its clips)."""
+        clips = {c for c, entry in self.clips.items() if c not in self.played and any(v is not None for v in entry.values())}
+        sets = {s for s, value in self.sets.items() if value is not None and any(
+            item["set"] == s and c not in self.played for c, item in key["clips"].items())}
+        return clips, sets
+
+    def unplayed_count(self, key: dict) -> int:
+        clips, sets = self.unplayed(key)
+        return sum(v is not None for c in clips for v in self.clips[c].values()) + len(sets)
 
     def count(self) -> int:
         rated = sum(v is not None for clip in self.clips.values() for v in clip.values())
@@ -97,6 +109,8 @@ def read_answers(path: Path, key: dict) -> Answers:
         if not isinstance(entry, dict):
             raise DataError(f"{path}: clip {clip_id!r} must be an object")
         answers.clips[clip_id] = {c: _rating(entry.get(c), f"{path}: clip {clip_id} {c}") for c in ("quality", "fit")}
+        if entry.get("played") is True:
+            answers.played.add(clip_id)
     for set_id, entry in sets.items():
         if set_id not in key["sets"]:
             raise DataError(f"{path}: unknown set id {set_id!r} (not in the key)")
@@ -154,8 +168,9 @@ def weighted_score(means: dict) -> float | None:
     return sum(WEIGHTS[c] * means[c] for c in CRITERIA) / sum(WEIGHTS.values())
 
 
-def aggregate(accepted: list[Answers], key: dict) -> list[dict]:
-    """One row per system and category (category order of the task, then ``all``) with the three MOS."""
+def aggregate(accepted: list[Answers], key: dict, exclude_unplayed: bool = False) -> list[dict]:
+    """One row per system and category (category order of the task, then ``all``) with the three MOS;
+    ``exclude_unplayed`` leaves out ratings of clips (and sets) that were not played."""
     ratings: dict[tuple[str, str], dict[str, list[int]]] = {}
 
     def add(system: str, category: str, criterion: str, value: int | None) -> None:
@@ -165,13 +180,14 @@ def aggregate(accepted: list[Answers], key: dict) -> list[dict]:
             ratings.setdefault((system, cat), {c: [] for c in CRITERIA})[criterion].append(value)
 
     for answers in accepted:
+        unplayed_clips, unplayed_sets = answers.unplayed(key) if exclude_unplayed else (set(), set())
         for clip_id, entry in answers.clips.items():
             item = key["clips"][clip_id]
             for criterion in ("quality", "fit"):
-                add(item["system"], item["category"], criterion, entry[criterion])
+                add(item["system"], item["category"], criterion, None if clip_id in unplayed_clips else entry[criterion])
         for set_id, value in answers.sets.items():
             item = key["sets"][set_id]
-            add(item["system"], item["category"], "diversity", value)
+            add(item["system"], item["category"], "diversity", None if set_id in unplayed_sets else value)
     order = dict.fromkeys(item["category"] for item in key["sets"].values())  # the test's category order
     category_rank = {name: i for i, name in enumerate((*order, ALL))}
     system_rank = {name: i for i, name in enumerate(key["systems"])}
@@ -195,15 +211,34 @@ def _cell(summary: dict) -> str:
     return f"{summary['mean']:.2f}{interval} (n={summary['n']})"
 
 
+def system_label(name: str, reference: bool) -> str:
+    """The system's name, marked once as the reference (``reference`` stays ``reference``)."""
+    return f"{name} (reference)" if reference and REFERENCE_NAME not in name.lower() else name
+
+
+def unplayed_lines(results: dict) -> list[str]:
+    """A warning (or note, when excluded) naming the listeners who rated clips they had not played."""
+    unplayed = results["unplayed"]
+    if not unplayed["ratings"]:
+        return []
+    who = ", ".join(f"{item['listener']} (seed {item['seed']}): {item['unplayed_ratings']}"
+                    for item in results["listeners"] if item["unplayed_ratings"])
+    if unplayed["excluded"]:
+        return ["", f"Excluded {unplayed['ratings']} rating(s) of clips that were never played: {who}."]
+    return ["", f"**Warning:** {unplayed['ratings']} rating(s) were given to clips that were never played "
+                f"({who}); they are included. Run again with `--exclude-unplayed` to leave them out."]
+
+
 def results_markdown(results: dict) -> str:
     lines = [
         f"# Listening test {results['test_id']}", "",
         f"Accepted answer files: {len(results['listeners'])}; rejected: {len(results['rejected'])}.",
         "MOS on the 1–10 scale with 95 % t confidence intervals; weighted = (2·quality + 2·fit + diversity) / 5.",
+        *unplayed_lines(results),
         "", "| System | Category | Quality | Fit | Diversity | Weighted |", "|---|---|---|---|---|---|",
     ]
     for row in results["rows"]:
-        name = row["system"] + (" (reference)" if row["reference"] else "")
+        name = system_label(row["system"], row["reference"])
         weighted = "–" if row["weighted"] is None else f"{row['weighted']:.2f}"
         lines.append(f"| {name} | {row['category']} | {_cell(row['quality'])} | {_cell(row['fit'])} | "
                      f"{_cell(row['diversity'])} | {weighted} |")
@@ -213,51 +248,69 @@ def results_markdown(results: dict) -> str:
 
 
 def results_figure(results: dict) -> Figure:
-    """Four panels (quality, fit, diversity with 95 % intervals; weighted score): bars per system per category."""
+    """Four panels (quality, fit, diversity with 95 % intervals; weighted score): bars per system per category.
+
+    A mean of ratings cannot leave the rating scale, so each interval is drawn cut at the scale's ends (a few
+    listeners give intervals far wider than the scale); the axis shows the whole scale with room above it, so
+    no error bar is clipped, and the legend sits below the panels, where it covers no bar."""
     rows = results["rows"]
     systems = list(dict.fromkeys(r["system"] for r in rows))
+    labels = {r["system"]: system_label(r["system"], r["reference"]) for r in rows}
     categories = list(dict.fromkeys(r["category"] for r in rows))
     by_key = {(r["system"], r["category"]): r for r in rows}
-    figure = Figure(figsize=(max(6.0, 1.2 * len(categories) * max(1, len(systems)) / 2 + 3), 9))
+    figure = Figure(figsize=(max(6.0, 1.2 * len(categories) * max(1, len(systems)) / 2 + 3), 9), layout="constrained")
     width = 0.8 / max(1, len(systems))
     for index, panel in enumerate((*CRITERIA, "weighted")):
         axes = figure.add_subplot(4, 1, index + 1)
         for s, system in enumerate(systems):
-            heights, errors = [], []
+            heights, below, above = [], [], []
             for category in categories:
                 row = by_key.get((system, category))
                 value = None if row is None else (row["weighted"] if panel == "weighted" else row[panel]["mean"])
-                error = None if row is None or panel == "weighted" else row[panel]["ci95"]
+                error = (None if row is None or panel == "weighted" else row[panel]["ci95"]) or 0.0
                 heights.append(math.nan if value is None else value)
-                errors.append(0.0 if error is None else error)
+                below.append(0.0 if value is None else value - max(SCALE[0], value - error))
+                above.append(0.0 if value is None else min(SCALE[1], value + error) - value)
             positions = [c + (s - (len(systems) - 1) / 2) * width for c in range(len(categories))]
-            axes.bar(positions, heights, width, yerr=errors, capsize=2, label=system)
-        axes.set_ylim(0, SCALE[1] + 0.5)
+            axes.bar(positions, heights, width, yerr=[below, above], capsize=2, label=labels[system])
+        axes.set_ylim(0, SCALE[1] + 1)
         axes.set_ylabel(panel, fontsize=8)
         axes.set_xticks(range(len(categories)), categories if index == 3 else [""] * len(categories),
                         fontsize=7, rotation=20)
         axes.tick_params(axis="y", labelsize=7)
         if index == 0:
-            axes.legend(fontsize=7, ncols=min(4, len(systems)), loc="upper right")
-    figure.suptitle(f"Listening test {results['test_id']}: MOS (95 % CI) and weighted score", fontsize=9)
+            figure.legend(*axes.get_legend_handles_labels(), loc="outside lower center", fontsize=7,
+                          ncols=min(4, len(systems)))
+    figure.suptitle(f"Listening test {results['test_id']}: MOS with 95 % CI (cut at the {SCALE[0]}–{SCALE[1]} "
+                    "scale) and weighted score", fontsize=9)
     return figure
 
 
-def listening_results(paths: list[Path], key_path: Path, out: Path) -> dict:
-    """Merge answers, write ``results.{md,json,png}`` under ``out``; returns the results document."""
+def listening_results(paths: list[Path], key_path: Path, out: Path, exclude_unplayed: bool = False) -> dict:
+    """Merge answers, write ``results.{md,json,png,html}`` under ``out``; returns the results document."""
     key = load_key(key_path)
     accepted, rejected = merge_answers(paths, key)
     if not accepted:
         raise DataError(f"none of the {len(paths)} answers file(s) could be used (see the messages above)")
+    listeners = [{"file": str(a.path), "listener": a.listener, "seed": a.seed,
+                  "unplayed_ratings": a.unplayed_count(key)} for a in accepted]
+    unplayed = sum(item["unplayed_ratings"] for item in listeners)
+    if unplayed:
+        logger.warning("%d rating(s) of clips that were never played: %s", unplayed,
+                       "excluded" if exclude_unplayed else "included (--exclude-unplayed leaves them out)")
     results = {
         "format": RESULTS_FORMAT, "test_id": key["test_id"],
         "weights": WEIGHTS, "confidence": 0.95,
-        "listeners": [{"file": str(a.path), "listener": a.listener, "seed": a.seed} for a in accepted],
+        "listeners": listeners,
+        "unplayed": {"ratings": unplayed, "excluded": exclude_unplayed},
         "rejected": rejected,
-        "rows": aggregate(accepted, key),
+        "rows": aggregate(accepted, key, exclude_unplayed),
     }
     atomic_write_text(out / "results.json", json.dumps(results, indent=2, sort_keys=True) + "\n")
     atomic_write_text(out / "results.md", results_markdown(results))
     save_figure(results_figure(results), out / "results.png")
+    write_page(out / "results.html", render("results.html", f"Listening test {results['test_id']}: results",
+                                            results=results, label=system_label, cell=_cell,
+                                            low=SCALE[0], high=SCALE[1]))
     logger.info("%d listener(s), %d rejected file(s) -> %s", len(accepted), len(rejected), out)
     return results

@@ -33,6 +33,8 @@ KEY_FORMAT = "foley-listening-key/1"
 ANSWERS_FORMAT = "foley-listening-answers/1"
 SCALE = (1, 10)
 REFERENCE_NAME = "reference"
+#: share of a clip a listener must hear before rating it (1.0: to its end)
+PLAYED_SHARE = 1.0
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def _select(system: System, clips_per_set: int, seed: int) -> dict[str, list[Pat
 
 def build_listening_test(
     systems: list[System], out: Path, clips_per_set: int = 4, seed: int = 0,
-    title: str = "Foley sound listening test",
+    title: str = "Foley sound listening test", played_share: float = PLAYED_SHARE,
 ) -> dict:
     """Copy the clips, write ``out/page/index.html`` and ``out/key.json``; returns the key."""
     names = [s.name for s in systems]
@@ -83,6 +85,8 @@ def build_listening_test(
         raise DataError(f"system name(s) given twice: {', '.join(duplicates)}; use NAME=DIR to rename")
     if clips_per_set < 1:
         raise DataError(f"--clips must be at least 1, got {clips_per_set}")
+    if not 0 < played_share <= 1:
+        raise DataError(f"--played-share must be above 0 and at most 1, got {played_share}")
     selection = {s.name: _select(s, clips_per_set, seed) for s in systems}
     # systems may spell a category differently (a dataset's dog_bark/, a generation's DogBark/): one row each
     by_key = {name: {spelling_key(category): files for category, files in chosen.items()}
@@ -90,7 +94,7 @@ def build_listening_test(
     test_id = secrets.token_hex(8)
     key = {
         "format": KEY_FORMAT, "test_id": test_id, "title": title, "seed": seed,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "played_share": played_share,
         "systems": {s.name: {"root": str(s.root.resolve()), "reference": s.is_reference} for s in systems},
         "sets": {}, "clips": {},
     }
@@ -120,7 +124,7 @@ def build_listening_test(
     for source, target in tqdm(jobs, desc="copying clips", unit="clip"):
         copy_file(source, target)
     data = {"test_id": test_id, "title": title, "format": ANSWERS_FORMAT, "scale": list(SCALE),
-            "categories": categories}
+            "played_share": played_share, "categories": categories}
     write_page(out / "page" / "index.html", render_page(data))
     atomic_write_text(out / "key.json", json.dumps(key, indent=2, sort_keys=True) + "\n")
     logger.info(
@@ -134,15 +138,18 @@ def build_listening_test(
 def render_page(data: dict) -> str:
     """The test page: static instructions and start form; the script builds the per-listener order."""
     low, high = data["scale"]
+    share = data["played_share"]
+    played = "to its end" if share >= 1 else f"(at least {share:.0%} of it)"
     body = f"""<main>
 <h1>{escape(data['title'])}</h1>
-<section id="intro" aria-labelledby="intro-title">
-<h2 id="intro-title">Instructions</h2>
-<p>For each sound category you hear several <em>sets</em> of short clips. Play every clip, then rate it
-for <strong>audio quality</strong> (is it clean, free of artefacts and distortion?) and
+<details id="intro" open>
+<summary><h2>Instructions</h2></summary>
+<p>For each sound category you hear several <em>sets</em> of short clips. Play every clip
+{played}; then rate it for <strong>audio quality</strong> (is it clean, free of artefacts and distortion?) and
 <strong>category fit</strong> (does it sound like the named category?). After a set, rate its
 <strong>diversity</strong> (how different are the clips of the set from each other, while still fitting
-the category?).</p>
+the category?). A rating unlocks once its clip (for diversity: every clip of the set) has been played.
+Categories come one at a time; the progress of all your ratings is shown at the top.</p>
 <p id="scale-help">Each rating uses the {low}&ndash;{high} scale: {low} = very poor, {high} = excellent.
 Use Tab to move between controls, the arrow keys to change a rating, and Enter or Space to play a clip.</p>
 <p>Your answers are saved in this browser as you go; reloading the page loses nothing. When you are done,
@@ -155,16 +162,17 @@ press <em>Export answers</em> and send the downloaded file (or the text shown be
 <p><button type="submit" id="start">Start the test</button></p>
 <p id="start-error" role="alert"></p>
 </form>
-</section>
+</details>
 <noscript><p class="notes">This test needs JavaScript.</p></noscript>
 <section id="test" hidden aria-labelledby="test-title">
 <h2 id="test-title">Ratings</h2>
 <p id="who"></p>
+<p><progress id="progress-bar" aria-labelledby="progress" value="0" max="1"></progress>
+<span id="progress" role="status" aria-live="polite"></span></p>
 <div id="items"></div>
 </section>
 <section id="finish" hidden aria-labelledby="finish-title">
 <h2 id="finish-title">Finish</h2>
-<p id="progress" role="status" aria-live="polite"></p>
 <p><button type="button" id="export">Export answers</button>
 <a id="download" hidden>Download the answers file again</a></p>
 <p><label for="export-json">Exported answers (copy this text if the download did not work)</label><br>

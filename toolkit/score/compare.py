@@ -10,42 +10,24 @@ import json
 from pathlib import Path
 from typing import Callable
 
-import yaml
-
 from toolkit.fileio import atomic_write_text
 from toolkit.score.layout import score_files
+from toolkit.score.set_names import read_options, set_names
 
 PER_CATEGORY_METRICS = ("fad", "fit_accuracy")
 
 
-def _options(gen_dir: Path) -> dict:
-    options_file = gen_dir / "generate.yaml"
-    if not options_file.is_file():
-        return {}
-    return yaml.safe_load(options_file.read_text(encoding="utf-8")) or {}
-
-
-def _label(gen_dir: Path) -> str:
-    options = _options(gen_dir)
-    if not options:
-        return gen_dir.name
-    if options.get("ensemble"):
-        return f"{gen_dir.name} (ensemble {Path(options['ensemble']).name})"
-    checkpoints = set((options.get("checkpoints") or {}).values())
-    scales = sorted(set((options.get("noise_scales") or {}).values()))
-    checkpoint = Path(next(iter(checkpoints))).stem if len(checkpoints) == 1 else "several checkpoints"
-    return f"{checkpoint}, noise {'/'.join(f'{s:g}' for s in scales)}"
-
-
 def collect(exp_dir: str | Path, keep: Callable[[dict], bool] | None = None) -> dict[str, dict[str, dict]]:
-    """``{embedding (mode): {label: score.json contents}}`` for every scored set of the experiment
-    (``gen_*/score_*/``), oldest first; with ``keep``, only the sets whose generation options
-    (``generate.yaml``, as a dict) it accepts. Two sets with one label in one table are told apart by their folders."""
+    """``{embedding (mode): {name: score.json contents}}`` for every scored set of the experiment
+    (``gen_*/score_*/``), oldest first, under unique set names (:func:`set_names`); with ``keep``, only the
+    sets whose generation options (``generate.yaml``, as a dict) it accepts. Two scorings of one set in one
+    table are told apart by their folders."""
     found = sorted((path for gen in Path(exp_dir).glob("gen_*") for path in score_files(gen)),
                    key=lambda p: p.stat().st_mtime)
     if keep is not None:
-        found = [path for path in found if keep(_options(path.parent.parent))]
-    entries = [(_label(path.parent.parent), path, json.loads(path.read_text(encoding="utf-8"))) for path in found]
+        found = [path for path in found if keep(read_options(path.parent.parent))]
+    names = set_names([path.parent.parent for path in found])
+    entries = [(names[path.parent.parent], path, json.loads(path.read_text(encoding="utf-8"))) for path in found]
     keys = [(label, _scoring(result)) for label, _, result in entries]
     groups: dict[str, dict[str, dict]] = {}
     for (label, scoring), (_, path, result) in zip(keys, entries):

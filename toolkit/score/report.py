@@ -43,8 +43,11 @@ def markdown(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def bar_chart_png(result: dict) -> bytes:
-    """PNG bytes of one bar chart per metric (categories on the x axis, the average as a dashed line)."""
+def bar_chart(result: dict):
+    """One bar chart per metric (categories on the x axis, the average as a dashed line).
+
+    The average is named in the panel's title (a legend would cover bars); a panel whose values are all
+    zero or missing gets a 0..1 axis instead of matplotlib's symmetric one around zero."""
     from matplotlib.figure import Figure
 
     metrics = result["metrics"]
@@ -56,16 +59,24 @@ def bar_chart_png(result: dict) -> bytes:
     for axis, (name, metric) in zip(axes, metrics.items()):
         values = [metric["per_category"].get(c) for c in categories]
         axis.bar(range(len(categories)), [0.0 if v is None else v for v in values], color="tab:blue")
+        title = f"{name} ({'higher' if metric['higher_is_better'] else 'lower'} is better)"
         if metric["average"] is not None:
-            axis.axhline(metric["average"], color="tab:red", linestyle="--", label=f"average {metric['average']:.3g}")
-            axis.legend(fontsize="small")
-        axis.set_title(f"{name} ({'higher' if metric['higher_is_better'] else 'lower'} is better)")
+            axis.axhline(metric["average"], color="tab:red", linestyle="--")
+            title += f"\naverage {metric['average']:.3g} (dashed)"
+        if not any(v for v in values):
+            axis.set_ylim(0, 1)
+        axis.set_title(title, fontsize="medium")
         axis.set_xticks(range(len(categories)), categories, rotation=45, ha="right", fontsize="small")
     for axis in axes[len(metrics):]:
         axis.set_visible(False)
     figure.suptitle(f"{result['embedding']['name']} / {result['mode']}")
+    return figure
+
+
+def bar_chart_png(result: dict) -> bytes:
+    """PNG bytes of :func:`bar_chart`."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
+    bar_chart(result).savefig(buffer, format="png", dpi=100)
     return buffer.getvalue()
 
 

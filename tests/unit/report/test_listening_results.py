@@ -5,10 +5,11 @@ import json
 import math
 
 import pytest
+from matplotlib.container import ErrorbarContainer
 
 from toolkit.bin.listening_results import main
 from toolkit.errors import DataError
-from toolkit.report.listening_results import aggregate, listening_results, merge_answers, summarise
+from toolkit.report.listening_results import aggregate, listening_results, merge_answers, results_figure, summarise
 from toolkit.report.listening_test import ANSWERS_FORMAT, KEY_FORMAT
 
 T_975_DF1 = 12.7062  # Student t quantile 0.975 with 1 degree of freedom (any t table)
@@ -134,6 +135,8 @@ def test_cli_writes_markdown_json_png(files, tmp_path, capsys):
     markdown = (out / "results.md").read_text()
     assert "| A | DogBark | 5.00 ± " in markdown and "| R (reference) | DogBark | 9.00 (n=1)" in markdown
     assert (out / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page = (out / "results.html").read_text()
+    assert '<img src="results.png"' in page and "R (reference)" in page and 'id="unplayed"' not in page
     assert capsys.readouterr().out == markdown
 
 
@@ -142,3 +145,63 @@ def test_cli_bad_key_is_one_line(tmp_path, files, capsys):
     assert main([str(files[0]), "--key", str(tmp_path / "key.json")]) == 2
     err = capsys.readouterr().err.strip()
     assert "is not a listening-test key" in err and "\n" not in err
+
+
+def with_unplayed(files, clip):
+    """Mark ``clip`` of the first listener's answers as never played."""
+    doc = json.loads(files[0].read_text())
+    doc["clips"][clip]["played"] = False
+    files[0].write_text(json.dumps(doc))
+
+
+def test_unplayed_ratings_are_flagged_and_can_be_excluded(files, tmp_path, capsys):
+    with_unplayed(files, "a1")  # ann rated a1 (quality 4, fit 7) and its set sa (diversity 3) without playing a1
+    assert main([*map(str, files), "--key", str(tmp_path / "key.json"), "--out", str(tmp_path / "kept")]) == 0
+    kept = json.loads((tmp_path / "kept" / "results.json").read_text())
+    assert kept["unplayed"] == {"ratings": 3, "excluded": False}
+    assert [item["unplayed_ratings"] for item in kept["listeners"]] == [3, 0]
+    assert row(kept["rows"], "A", "DogBark")["quality"]["n"] == 4
+    assert "**Warning:** 3 rating(s) were given to clips that were never played (ann (seed 1): 3)" in \
+        (tmp_path / "kept" / "results.md").read_text()
+
+    assert main([*map(str, files), "--key", str(tmp_path / "key.json"), "--out", str(tmp_path / "excl"),
+                 "--exclude-unplayed"]) == 0
+    excluded = json.loads((tmp_path / "excl" / "results.json").read_text())
+    assert excluded["unplayed"] == {"ratings": 3, "excluded": True}
+    dog = row(excluded["rows"], "A", "DogBark")
+    assert dog["quality"]["n"] == 3 and dog["quality"]["mean"] == pytest.approx((6 + 5 + 5) / 3)
+    assert dog["diversity"]["n"] == 1 and dog["diversity"]["mean"] == 5  # ann's set rating left out
+    assert "Excluded 3 rating(s) of clips that were never played" in (tmp_path / "excl" / "results.md").read_text()
+    page = (tmp_path / "excl" / "results.html").read_text()
+    assert 'id="unplayed"' in page and "they are left out of every number below" in page
+    capsys.readouterr()
+
+
+def test_answers_without_a_played_flag_count_as_unplayed(files, tmp_path):
+    doc = json.loads(files[1].read_text())
+    for entry in doc["clips"].values():
+        del entry["played"]
+    files[1].write_text(json.dumps(doc))
+    results = listening_results(files, tmp_path / "key.json", tmp_path / "out")
+    assert [item["unplayed_ratings"] for item in results["listeners"]] == [0, 6 + 1]
+
+
+def test_reference_is_labelled_once_and_error_bars_fit(files, tmp_path):
+    key = {**KEY, "systems": {"A": {"reference": False}, "reference": {"reference": True}}}
+    key["sets"] = {**KEY["sets"], "sr": {"system": "reference", "category": "DogBark"}}
+    key["clips"] = {**KEY["clips"], "r1": {**KEY["clips"]["r1"], "system": "reference"}}
+    (tmp_path / "key.json").write_text(json.dumps(key))
+    results = listening_results(files, tmp_path / "key.json", tmp_path / "out")
+    markdown = (tmp_path / "out" / "results.md").read_text()
+    assert "| reference | DogBark |" in markdown and "reference (reference)" not in markdown
+    figure = results_figure(results)
+    assert [t.get_text() for t in figure.legends[0].get_texts()] == ["A", "reference"]
+    assert all(axis.get_legend() is None for axis in figure.axes)
+    wide = [r[c]["mean"] + r[c]["ci95"] for r in results["rows"] for c in ("quality", "fit", "diversity")
+            if r[c]["ci95"] is not None]
+    assert max(wide) > 10  # a wide interval reaches beyond the scale: it is drawn cut at 10, inside the axis
+    for axis in figure.axes[:3]:
+        bars = [c for c in axis.containers if isinstance(c, ErrorbarContainer)]
+        tops = [y for container in bars for segment in container.lines[2][0].get_segments() for _, y in segment]
+        assert tops and max(tops) <= 10 < axis.get_ylim()[1]
+        assert min(tops) >= 1

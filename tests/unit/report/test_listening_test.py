@@ -126,3 +126,15 @@ def test_cli_reports_bad_input_in_one_line(tmp_path, capsys):
     assert main([str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: system 'missing'") and "\n" not in err
+
+
+def test_played_share_is_stated_on_the_page_and_checked(systems, tmp_path, capsys):
+    out = tmp_path / "share"
+    assert main([f"a={systems[0].root}", "--clips", "1", "--played-share", "0.8", "--out", str(out)]) == 0
+    html = (out / "page" / "index.html").read_text()
+    assert "Play every clip\n(at least 80% of it)" in html and '"played_share": 0.8' in html
+    assert json.loads((out / "key.json").read_text())["played_share"] == 0.8
+    build_listening_test(systems, tmp_path / "full")
+    assert "Play every clip\nto its end" in (tmp_path / "full" / "page" / "index.html").read_text()
+    assert main([f"a={systems[0].root}", "--played-share", "0", "--out", str(tmp_path / "bad")]) == 2
+    assert "--played-share must be above 0 and at most 1" in capsys.readouterr().err

@@ -6,6 +6,9 @@
   var storageKey = "foley-listening-test:" + data.test_id;
   var MAX_SEED = 4294967295;
   var LOW = data.scale[0], HIGH = data.scale[1];
+  var PLAYED_SHARE = data.played_share;
+  var PLAYED_TEXT = PLAYED_SHARE >= 1 ? "Play the clip to its end"
+    : "Play at least " + Math.round(100 * PLAYED_SHARE) + " % of the clip";
   var state = load();
 
   function load() {
@@ -95,13 +98,35 @@
     });
   }
 
-  function clipItem(clipId, number, where) {
+  /* Ratings stay locked (disabled) until their clip, or every clip of their set, has been played. */
+  function lock(fieldset, locked, hint) {
+    fieldset.disabled = locked;
+    hint.hidden = !locked;
+  }
+
+  function clipItem(clipId, number, where, onPlayed) {
     var entry = clipState(clipId);
     var item = el("div", { "class": "item", role: "group", "aria-labelledby": "h-" + clipId });
     item.appendChild(el("h5", { id: "h-" + clipId }, "Clip " + number + " of " + where));
-    var audio = el("audio", { preload: "none", src: "clips/" + clipId + ".wav" });
+    var audio = el("audio", { preload: "auto", src: "clips/" + clipId + ".wav" });
     var button = el("button", { type: "button", "class": "play", "aria-pressed": "false",
                                 "data-clip": clipId }, "Play clip " + number);
+    var hint = el("p", { "class": "lock", id: "lock-" + clipId }, PLAYED_TEXT + " to rate it.");
+    var quality = scale("q-" + clipId, "Audio quality of clip " + number, entry.quality,
+      function (v) { entry.quality = v; save(); progress(); });
+    var fit = scale("f-" + clipId, "Category fit of clip " + number, entry.fit,
+      function (v) { entry.fit = v; save(); progress(); });
+    function unlock() {
+      lock(quality, !entry.played, hint);
+      lock(fit, !entry.played, hint);
+    }
+    function heard() {
+      if (entry.played) return;
+      entry.played = true;
+      save();
+      unlock();
+      onPlayed();
+    }
     button.addEventListener("click", function () {
       if (audio.paused) { stopOthers(audio); audio.currentTime = 0; audio.play().catch(function () {}); }
       else audio.pause();
@@ -109,51 +134,86 @@
     audio.addEventListener("play", function () {
       button.setAttribute("aria-pressed", "true");
       button.textContent = "Stop clip " + number;
-      if (!entry.played) { entry.played = true; save(); }
+    });
+    audio.addEventListener("timeupdate", function () {
+      if (audio.duration > 0 && audio.currentTime >= PLAYED_SHARE * audio.duration) heard();
     });
     function stopped() {
       button.setAttribute("aria-pressed", "false");
       button.textContent = "Play clip " + number;
     }
     audio.addEventListener("pause", stopped);
-    audio.addEventListener("ended", stopped);
+    audio.addEventListener("ended", function () { stopped(); heard(); });
     item.appendChild(button);
     item.appendChild(audio);
-    item.appendChild(scale("q-" + clipId, "Audio quality of clip " + number, entry.quality,
-      function (v) { entry.quality = v; save(); progress(); }));
-    item.appendChild(scale("f-" + clipId, "Category fit of clip " + number, entry.fit,
-      function (v) { entry.fit = v; save(); progress(); }));
+    item.appendChild(hint);
+    quality.classList.add("quality");
+    fit.classList.add("fit");
+    item.appendChild(quality);
+    item.appendChild(fit);
+    unlock();
     return item;
+  }
+
+  function setBox(set, setName, label) {
+    var where = setName + " (" + label + ")";
+    var box = el("section", { "class": "set", "aria-labelledby": "set-" + set.id });
+    box.appendChild(el("h4", { id: "set-" + set.id }, setName + " of " + label));
+    var entry = setState(set.id);
+    var hint = el("p", { "class": "lock" }, "Play every clip of " + setName + " to rate its diversity.");
+    var diversity = scale("d-" + set.id, "Diversity of " + where, entry.diversity,
+      function (v) { entry.diversity = v; save(); progress(); });
+    function unlock() {
+      lock(diversity, !set.clips.every(function (id) { return clipState(id).played; }), hint);
+    }
+    set.clips.forEach(function (clipId, k) { box.appendChild(clipItem(clipId, k + 1, where, unlock)); });
+    box.appendChild(hint);
+    box.appendChild(diversity);
+    unlock();
+    return box;
   }
 
   function render() {
     var order = presentationOrder(state.seed);
+    var page = Math.min(Math.max(state.page || 0, 0), order.length - 1);
+    var category = order[page];
     var items = document.getElementById("items");
     items.textContent = "";
     document.getElementById("who").textContent =
       "Listener " + state.listener + ", seed " + state.seed + ".";
-    order.forEach(function (category, ci) {
-      var section = el("section", { "class": "category", "aria-labelledby": "cat-" + ci });
-      section.appendChild(el("h3", { id: "cat-" + ci },
-        "Category " + (ci + 1) + " of " + order.length + ": " + category.label));
-      category.sets.forEach(function (set, si) {
-        var setName = "Set " + String.fromCharCode(65 + si);
-        var where = setName + " (" + category.label + ")";
-        var box = el("section", { "class": "set", "aria-labelledby": "set-" + set.id });
-        box.appendChild(el("h4", { id: "set-" + set.id }, setName + " of " + category.label));
-        set.clips.forEach(function (clipId, k) { box.appendChild(clipItem(clipId, k + 1, where)); });
-        var entry = setState(set.id);
-        box.appendChild(scale("d-" + set.id, "Diversity of " + where, entry.diversity,
-          function (v) { entry.diversity = v; save(); progress(); }));
-        section.appendChild(box);
-      });
-      items.appendChild(section);
+    var section = el("section", { "class": "category", "aria-labelledby": "cat-title" });
+    section.appendChild(el("h3", { id: "cat-title" },
+      "Category " + (page + 1) + " of " + order.length + ": " + category.label));
+    category.sets.forEach(function (set, si) {
+      section.appendChild(setBox(set, "Set " + String.fromCharCode(65 + si), category.label));
     });
+    var nav = el("p", { "class": "pager" });
+    var previous = el("button", { type: "button", id: "previous" }, "Previous category");
+    var next = el("button", { type: "button", id: "next" }, "Next category");
+    previous.disabled = page === 0;
+    next.disabled = page === order.length - 1;
+    previous.addEventListener("click", function () { turn(page - 1); });
+    next.addEventListener("click", function () { turn(page + 1); });
+    nav.appendChild(previous);
+    nav.appendChild(next);
+    section.appendChild(nav);
+    items.appendChild(section);
     document.getElementById("start-form").hidden = true;
+    document.getElementById("intro").open = false;
     document.getElementById("test").hidden = false;
     document.getElementById("finish").hidden = false;
+    state.page = page;
     save();
     progress();
+  }
+
+  function turn(page) {
+    stopOthers(null);
+    state.page = page;
+    render();
+    document.getElementById("cat-title").setAttribute("tabindex", "-1");
+    document.getElementById("cat-title").focus();
+    window.scrollTo(0, 0);
   }
 
   function counts() {
@@ -174,6 +234,9 @@
 
   function progress() {
     var c = counts();
+    var bar = document.getElementById("progress-bar");
+    bar.max = c.total;
+    bar.value = c.given;
     document.getElementById("progress").textContent = c.given === c.total
       ? "All " + c.total + " ratings given. Please export your answers."
       : c.given + " of " + c.total + " ratings given; you can export at any time and continue later.";
@@ -183,7 +246,7 @@
     return {
       format: data.format, test_id: data.test_id, listener: state.listener, seed: state.seed,
       started: state.started, exported: new Date().toISOString(), user_agent: navigator.userAgent,
-      clips: state.clips, sets: state.sets
+      played_share: PLAYED_SHARE, clips: state.clips, sets: state.sets
     };
   }
 
@@ -210,7 +273,7 @@
       error.textContent = "The seed must be a whole number from 0 to " + MAX_SEED + ".";
       return;
     }
-    state = { listener: listener, seed: seed, started: new Date().toISOString(), clips: {}, sets: {} };
+    state = { listener: listener, seed: seed, started: new Date().toISOString(), clips: {}, sets: {}, page: 0 };
     render();
     var first = document.querySelector("#items button.play");
     if (first) first.focus();
