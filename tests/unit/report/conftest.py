@@ -14,7 +14,6 @@ import yaml
 
 from toolkit.data.manifest import write_manifest
 from toolkit.score.pipeline import ScoreOptions, run_scoring
-from toolkit.score.quality import category_quality, quality_targets
 
 RATE = 22050
 CATEGORIES = ["DogBark", "Rain"]
@@ -93,12 +92,6 @@ def experiment(tmp_path, clip_writer, stage5_score):
     scored_copy(stage5_score, generation(exp, "gen_last_aaaa", clip_writer, "last", seed=0) / "score_1234abcd", 0.0)
     scored_copy(stage5_score, generation(exp, "gen_last_bbbb", clip_writer, "last", seed=1) / "score_1234abcd", 5.0)
     generation(exp, "gen_initial_cccc", clip_writer, "initial", seed=0)  # not scored yet
-    clips = {c: [sf.read(p)[0] for p in sorted((exp / "gen_last_aaaa" / "audio" / c).glob("*.wav"))] for c in CATEGORIES}
-    real_clips = {c: [sf.read(p)[0] for p in real if p.parent.name == c] for c in CATEGORIES}
-    quality = quality_targets({c: category_quality(v) for c, v in clips.items()},
-                              {c: category_quality(v) for c, v in real_clips.items()},
-                              json.loads((exp / "gen_last_aaaa" / "score" / "score.json").read_text()))
-    (exp / "quality.json").write_text(json.dumps({**quality, "generated_dir": str(exp / "gen_last_aaaa")}))
     (exp / "select").mkdir()
     (exp / "select" / "ensemble.yaml").write_text("DogBark: {checkpoint: last, noise_scale: 0.8}\n")
     return exp
