@@ -251,12 +251,17 @@ def read_experiment(path: Path, real_dir: Path | None = None, real_count: int = 
 
 def _spell_categories_alike(exp: Experiment) -> None:
     """One spelling per category across real clips and generations (``dog_bark/`` and ``DogBark/`` agree)."""
-    groups = [exp.real, *(g.clips for g in exp.generations), *(g.metrics for g in exp.generations)]
+    groups = [exp.real, *(g.clips for g in exp.generations),
+              *(dict.fromkeys(c for s in g.scores for c in s.categories) for g in exp.generations)]
     categories = CategorySet(tuple(merged_names(groups))) if any(groups) else None
     if categories is None:
         return
     exp.real = {categories.canonical(name): clips for name, clips in exp.real.items()}
     for gen in exp.generations:
         gen.clips = {categories.canonical(name): clips for name, clips in gen.clips.items()}
-        gen.metrics = {categories.canonical(name): values for name, values in gen.metrics.items()}
+        for scores in gen.scores:
+            scores.categories = [categories.canonical(name) for name in scores.categories]
+            scores.clips = {categories.canonical(name): value for name, value in scores.clips.items()}
+            for metric in scores.metrics.values():
+                metric.per_category = {categories.canonical(name): v for name, v in metric.per_category.items()}
 

@@ -106,6 +106,12 @@ def test_report_opens_with_the_headline_and_links_only_local_files(experiment, m
     assert any(t.startswith(str(experiment / "gen_last_aaaa" / "audio" / "DogBark")) for t in hover)
 
 
+def test_real_dir_option_replaces_manifest(experiment, tmp_path, clip_writer):
+    clip_writer(tmp_path / "other", ["sneeze_cough"], 1, seed=4)
+    exp = read_experiment(experiment, tmp_path / "other", 2)
+    assert list(exp.real) == ["sneeze_cough"] and exp.real_source == str(tmp_path / "other")
+
+
 def test_clip_urls_are_percent_encoded(experiment, tmp_path):
     odd = experiment / "gen_last_aaaa" / "audio" / "DogBark" / "x#1 y?.wav"
     shutil.copy(experiment / "gen_last_aaaa" / "audio" / "DogBark" / "0001.wav", odd)
