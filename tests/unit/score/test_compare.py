@@ -54,5 +54,5 @@ def test_sets_with_one_label_are_told_apart_by_their_folders(tmp_path):
     scored_set(tmp_path, "gen_last_1", "last", [10.0, 20.0], [0.5, 1.0], mtime=1000)
     scored_set(tmp_path, "gen_last_2", "last", [30.0, 40.0], [0.5, 1.0], mtime=2000)
     text = write_comparison(tmp_path)
-    assert "| last, noise 0.7 (gen_last_1/score_1) | 15.0000 |" in text
-    assert "| last, noise 0.7 (gen_last_2/score_1) | 35.0000 |" in text
+    assert "| last, noise 0.7 (gen_last_1) | 15.0000 |" in text
+    assert "| last, noise 0.7 (gen_last_2) | 35.0000 |" in text

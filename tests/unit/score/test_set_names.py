@@ -51,7 +51,8 @@ def test_sets_with_equal_options_get_their_folder_and_ensembles_their_spec(tmp_p
 def test_comparison_keeps_every_set(tmp_path):
     for name, seed in (("gen_last_1", 0), ("gen_last_2", 1)):
         folder = gen_dir(tmp_path, name, seed=seed)
-        (folder / "score").mkdir()
-        (folder / "score" / "score.json").write_text(json.dumps({"metrics": {}, "seed": seed}))
+        (folder / "score_1").mkdir()
+        (folder / "score_1" / "score.json").write_text(json.dumps(
+            {"metrics": {}, "embedding": {"name": "soundnet"}, "mode": "standard"}))
     results = collect(tmp_path)
-    assert sorted(results) == ["last, noise 0.8, seed 0", "last, noise 0.8, seed 1"]
+    assert sorted(results["soundnet (standard)"]) == ["last, noise 0.8, seed 0", "last, noise 0.8, seed 1"]
