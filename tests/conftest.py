@@ -1,7 +1,11 @@
-"""Shared fixtures: the reference data in ../shared/data (skipped where absent) and registry hygiene."""
+"""Shared fixtures: the reference data in ../shared/data (skipped where absent), a local HTTP server, and
+torch thread hygiene."""
 from __future__ import annotations
 
+import functools
+import http.server
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -36,3 +40,18 @@ def _one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(previous)
+
+
+@pytest.fixture
+def served(tmp_path):
+    """A local HTTP server for the files of tmp_path/served; yields its base URL."""
+    root = tmp_path / "served"
+    root.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *args: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()

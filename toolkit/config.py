@@ -2,14 +2,17 @@
 overrides checked first so an unknown component is one clear line."""
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
+from toolkit.errors import ConfigError
 from toolkit.registry import MODEL_SLOTS, get_registry
 
 CONFIG_MODULE = "toolkit.conf"
 _SLOT_OVERRIDE = re.compile(r"^[+~]*model/(?P<kind>\w+)=(?P<name>[^\s,]+)$")
+_UNKNOWN_KEY = re.compile(r"^Could not override '(?P<key>[\w.]+)'\.")
 
 
 def _is_preset(kind: str, name: str) -> bool:
@@ -37,12 +40,77 @@ def check_component_overrides(overrides: Sequence[str]) -> None:
 
 
 def compose_config(overrides: Sequence[str] = (), config_name: str = "config"):
-    """Compose the packaged config with ``overrides`` (for tools that are not Hydra apps)."""
+    """Compose the packaged config with ``overrides`` (for tools that are not Hydra apps).
+
+    A composition error (unknown key, unknown option, unparsable override) is one :class:`ConfigError` line
+    that names the override and the valid choices."""
     from hydra import compose, initialize_config_module
+    from hydra.errors import HydraException
 
     from toolkit.plugins import bootstrap
 
     bootstrap()
     check_component_overrides(overrides)
+    overrides = list(overrides)
     with initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3"):
-        return compose(config_name=config_name, overrides=list(overrides))
+        try:
+            return compose(config_name=config_name, overrides=overrides)
+        except HydraException as exc:
+            raise ConfigError(
+                composition_error(exc, overrides, lambda kept: compose(config_name=config_name, overrides=kept))
+            ) from None
+
+
+def composition_error(exc: Exception, overrides: Sequence[str], compose: Callable[[list[str]], Any]) -> str:
+    """One line for a Hydra composition error; ``compose(overrides)`` recomposes to list the valid keys."""
+    from hydra.errors import MissingConfigException, OverrideParseException
+
+    if isinstance(exc, MissingConfigException) and exc.missing_cfg_file:
+        group, _, name = str(exc.missing_cfg_file).rpartition("/")
+        options = list(exc.options or [])
+        if not options:
+            return f"no config '{exc.missing_cfg_file}' exists"
+        return f"unknown {group} option '{name}' ({group}={name}); choose one of: {', '.join(options)}" + _did_you_mean(
+            name, options, f"{group}="
+        )
+    if isinstance(exc, OverrideParseException):
+        detail = [line for line in exc.message.splitlines() if not line.startswith(("Error parsing", "See https"))]
+        return f"cannot parse override '{exc.override}' ({'; '.join(detail)}); write key=value, e.g. train.max_steps=1000"
+    match = _UNKNOWN_KEY.match(str(exc))
+    if match:
+        key = match["key"]
+        culprit = next((o for o in overrides if o.lstrip("+~").split("=", 1)[0] == key), None)
+        if culprit is not None:
+            try:
+                cfg = compose([o for o in overrides if o != culprit])
+            except Exception:  # another override is broken too: report this one plainly
+                cfg = None
+            if cfg is not None:
+                return _unknown_key(key, cfg)
+    return " ".join(line.strip() for line in str(exc).split("Config search path:")[0].splitlines() if line.strip())
+
+
+def _did_you_mean(name: str, choices: Sequence[str], prefix: str = "") -> str:
+    close = difflib.get_close_matches(name, choices, n=1)
+    return f"; did you mean {prefix}{close[0]}?" if close else ""
+
+
+def _unknown_key(key: str, cfg) -> str:
+    """Name the deepest existing node on ``key``'s path and the keys it does have."""
+    from omegaconf import OmegaConf
+
+    node: Any = OmegaConf.to_container(cfg, resolve=False)
+    parts = key.split(".")
+    depth = 0
+    while depth < len(parts) and isinstance(node, dict) and parts[depth] in node:
+        node = node[parts[depth]]
+        depth += 1
+    where = ".".join(parts[:depth])
+    if not isinstance(node, dict):
+        return f"cannot set '{key}': '{where}' is a value, not a group of keys"
+    label = f"'{where}'" + (f" ({node['name']})" if isinstance(node.get("name"), str) else "") if where else "the config"
+    prefix = f"{where}." if where else ""
+    keys = sorted(map(str, node))
+    return f"unknown config key '{key}': {label} has no key '{parts[depth]}'; valid keys: {', '.join(keys)}" + (
+        _did_you_mean(parts[depth], keys, prefix)
+    )

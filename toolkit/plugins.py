@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pluggy
 
 from toolkit import hookspecs
-from toolkit.registry import canonical_distribution, disabled_distributions, get_registry
+from toolkit.registry import canonical_distribution, disabled_distributions, get_registry, load_isolated
 
 logger = logging.getLogger(__name__)
 
@@ -41,11 +41,10 @@ def load_plugin_manager(environ=None) -> tuple[pluggy.PluginManager, list[Plugin
         if canonical_distribution(dist) in disabled or (ep.name, ep.value) in seen:
             continue
         seen.add((ep.name, ep.value))
-        try:
-            pm.register(ep.load(), name=f"{dist}:{ep.name}")
-        except Exception as exc:  # isolation: one broken plugin must not stop the others
-            failures.append(PluginLoadFailure(ep.name, dist, f"{type(exc).__name__}: {exc}".splitlines()[0]))
-            logger.warning("hook plugin '%s' from %s failed to load: %s", ep.name, dist, failures[-1].error)
+        _, error = load_isolated(lambda: pm.register(ep.load(), name=f"{dist}:{ep.name}"), f"hook plugin '{ep.name}'")
+        if error is not None:
+            failures.append(PluginLoadFailure(ep.name, dist, error))
+            logger.warning("hook plugin '%s' from %s failed to load: %s", ep.name, dist, error)
     return pm, failures
 
 

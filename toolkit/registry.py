@@ -108,6 +108,18 @@ def import_object(value: str) -> Any:
     return obj
 
 
+def load_isolated(load: Callable[[], Any], what: str) -> tuple[Any, str | None]:
+    """``(load(), None)``, or ``(None, one-line error)`` when loading a plugin fails in any way but Ctrl-C,
+    including ``sys.exit()`` at import: one broken plugin must not end start-up or stop the others."""
+    try:
+        return load(), None
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # isolation: SystemExit included, on purpose
+        logger.debug("failed to load %s", what, exc_info=True)
+        return None, f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+
 def _version_of(distribution: str) -> str:
     try:
         return metadata.version(distribution)
@@ -215,12 +227,8 @@ class Registry:
                 )
                 return
         info = ComponentInfo(kind, spec.name, spec.value, spec.distribution, _version_of(spec.distribution))
-        try:
-            obj = spec.load()
-        except Exception as exc:  # isolation: a broken plugin must not break start-up
-            info.error = f"{type(exc).__name__}: {exc}".splitlines()[0]
-            logger.debug("failed to load %s '%s' from %s", kind, spec.name, spec.distribution, exc_info=True)
-        else:
+        obj, info.error = load_isolated(spec.load, f"{kind} '{spec.name}' from {spec.distribution}")
+        if info.error is None:
             base = self.base_class(kind)
             if not (inspect.isclass(obj) and issubclass(obj, base)):
                 info.error = f"{spec.value} is not a subclass of {base.__name__}"

@@ -1,29 +1,11 @@
 """The shared verified download: a file is kept only when its checksum matches, under the caller's error class."""
-import functools
 import hashlib
-import http.server
-import threading
 
 import pytest
 
 from toolkit.download import download_file, parse_checksum
 from toolkit.errors import ComponentError, ConfigError
 from toolkit.score.weights import download
-
-
-@pytest.fixture
-def served(tmp_path):
-    """A local HTTP server for the files of tmp_path/served; yields its base URL."""
-    root = tmp_path / "served"
-    root.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *args: None
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield root, f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
 
 
 def test_weights_are_kept_only_when_the_sha256_matches(tmp_path, served):
@@ -45,5 +27,20 @@ def test_missing_file_and_bad_checksum_spec_are_one_line_errors_of_the_callers_c
         download_file(f"{base}/none.bin", tmp_path / "none.bin", error=ConfigError, hint="fix the URL")
     with pytest.raises(ConfigError, match="checksum 'crc:12' must look like md5:<hex> or sha256:<hex>"):
         download_file(f"{base}/none.bin", tmp_path / "none.bin", "crc:12", error=ConfigError)
-    assert parse_checksum("SHA256:AB") == ("sha256", "ab")
+    assert parse_checksum("SHA256:ABCDEF01") == ("sha256", "abcdef01")
+    for too_short_or_not_hex in ("sha256:ab", "sha256:abcdefgh"):
+        with pytest.raises(ConfigError, match="at least its first 8 hex digits"):
+            parse_checksum(too_short_or_not_hex, ConfigError)
     assert not (tmp_path / "none.bin").exists()
+
+
+def test_a_checksum_prefix_is_checked_like_a_torch_hub_name(tmp_path, served):
+    root, base = served
+    payload = b"weights" * 1000
+    (root / "w.pth").write_bytes(payload)
+    digest = hashlib.sha256(payload).hexdigest()
+    target = tmp_path / "cache" / "w.pth"
+    with pytest.raises(ComponentError, match=f"sha256 is {digest}, expected one starting with 00000000; the file was"):
+        download(f"{base}/w.pth", target, "00000000", "test weights")
+    assert not target.exists()
+    assert download(f"{base}/w.pth", target, digest[:8], "test weights") == target

@@ -146,3 +146,22 @@ def test_setup_cfg_declares_exactly_the_builtin_components(repo_root):
             for name, value in (line.split("=", 1) for line in entry_points[group].strip().splitlines())
         )
         assert declared == BUILTIN_COMPONENTS[kind], group
+
+
+def _exit_at_import():
+    raise SystemExit(3)
+
+
+def _interrupted():
+    raise KeyboardInterrupt
+
+
+def test_plugin_that_exits_at_import_is_isolated():
+    registry = make_registry(fake("quits", _exit_at_import, "quitting-plugin"), fake("good", lambda: GoodPrior))
+    assert registry.names("prior_encoder") == ["good"]
+    assert registry.info("prior_encoder", "quits").status == "error: SystemExit: 3"
+
+
+def test_ctrl_c_while_loading_a_plugin_is_not_swallowed():
+    with pytest.raises(KeyboardInterrupt):
+        make_registry(fake("slow", _interrupted))

@@ -30,7 +30,8 @@ def parser() -> argparse.ArgumentParser:
                         "default: dcase2023 for vggish, standard otherwise")
     p.add_argument("--vggish-weights", metavar="PATH", help="torchvggish state dict (vggish-10086976.pth)")
     p.add_argument("--vggish-url", default=DEFAULT_URL, help="where to download the VGGish weights from")
-    p.add_argument("--vggish-sha256", help="sha256 of the VGGish weights; required to download them")
+    p.add_argument("--vggish-sha256", help="full sha256 of the VGGish weights (default: check the sha256 prefix "
+                                           "a torch.hub file name carries, e.g. vggish-10086976.pth)")
     p.add_argument("--cache-dir", default=DEFAULT_CACHE_DIR, help="per-file embedding cache")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
     p.add_argument("--scorers", nargs="+", metavar="NAME", help="scorers to run (default: all registered)")
@@ -51,7 +52,7 @@ def main(argv=None) -> int:
         reference_dir=args.reference,
         out_dir=args.out,
         embedding=args.embedding,
-        mode=args.mode or ("dcase2023" if args.embedding == "vggish" else "standard"),
+        mode=args.mode,
         vggish_weights=args.vggish_weights,
         vggish_url=args.vggish_url,
         vggish_sha256=args.vggish_sha256,

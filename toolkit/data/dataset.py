@@ -18,7 +18,7 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 from toolkit.audio import fit_length, read_audio, to_mono
 from toolkit.data.manifest import read_manifest
-from toolkit.errors import ConfigError, DataError
+from toolkit.errors import ConfigError, DataError, ToolkitError
 
 DUMP_KEYS = ("path", "category_id", "feature_path")
 #: The reference peak-normalises every clip to 0.95 (``data.peak_normalize``; null disables it).
@@ -40,12 +40,21 @@ def load_clip(path: str | Path, sample_rate: int, clip_samples: int, peak: float
     return peak_normalize(fit_length(to_mono(samples), clip_samples), peak).astype(np.float32)
 
 
+#: How to recreate features: the dump stage recomputes the missing ones.
+DUMP_AGAIN = "run the dump stage again (./run.sh --stage 2 --stop-stage 2 --force true, or toolkit dump)"
+
+
 def load_feature(path: str | Path) -> Tensor:
     """A cached spectrogram written by the dump stage (loaded with ``weights_only=True``)."""
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except (OSError, RuntimeError, EOFError) as exc:
-        raise DataError(f"cannot load feature {path} ({type(exc).__name__}); rerun the dump stage") from None
+        feature = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise DataError(f"feature {path} is missing; {DUMP_AGAIN}") from None
+    except Exception as exc:  # torch raises many types on a damaged file; its messages advise unsafe loading
+        raise DataError(f"feature {path} cannot be loaded ({type(exc).__name__}); delete it and {DUMP_AGAIN}") from None
+    if not isinstance(feature, Tensor) or feature.dim() != 2:
+        raise DataError(f"feature {path} is not a [freqs, frames] spectrogram; delete it and {DUMP_AGAIN}")
+    return feature
 
 
 class SpectrogramDataset(Dataset):
@@ -130,4 +139,18 @@ class EpochLoader:
         self.sampler.set_epoch(epoch)
         self.sampler.set_start(start_batch * self.batch_size)
         self.generator.manual_seed(self.seed + epoch)
-        return iter(self.loader)
+        return _one_line_errors(iter(self.loader))
+
+
+def _one_line_errors(batches: Iterator[dict[str, Tensor]]) -> Iterator[dict[str, Tensor]]:
+    """``batches``, but a :class:`ToolkitError` raised in a DataLoader worker keeps its own one-line message
+    (torch re-raises it in this process with the worker's whole traceback as the message)."""
+    try:
+        yield from batches
+    except ToolkitError as exc:
+        message = str(exc)
+        if "\nOriginal Traceback" not in message:
+            raise
+        prefix = f"{type(exc).__module__}.{type(exc).__qualname__}: "
+        last = message.rstrip().splitlines()[-1]
+        raise type(exc)(last[len(prefix):] if last.startswith(prefix) else last) from None

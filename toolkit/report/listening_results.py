@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,13 +57,36 @@ class Answers:
         return rated + sum(v is not None for v in self.sets.values())
 
 
-def _load_json(path: Path, what: str):
+def _shown(value) -> str:
+    """A value from an answers file as an error message shows it: repr, cut short when long or deep."""
+    return reprlib.repr(value)
+
+
+#: Largest answers file accepted: a rating takes well under 100 bytes, so 4 MiB holds tens of thousands.
+MAX_ANSWERS_BYTES = 4 << 20
+
+
+def _load_json(path: Path, what: str, max_bytes: int | None = None):
+    """The parsed JSON of ``path``; any reason it cannot be used is one DataError naming the file."""
+    path = Path(path)
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        with open(path, "rb") as handle:
+            data = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
     except FileNotFoundError:
         raise DataError(f"{what} {path} does not exist") from None
+    except IsADirectoryError:
+        raise DataError(f"{what} {path} is a directory, not a JSON file") from None
+    except OSError as exc:
+        raise DataError(f"{what} {path} cannot be read ({exc.strerror or exc})") from None
+    if max_bytes is not None and len(data) > max_bytes:
+        raise DataError(f"{what} {path} is larger than {max_bytes >> 20} MiB, the limit for one file; "
+                        "export the answers from the test page again")
+    try:
+        return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DataError(f"{what} {path} is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise DataError(f"{what} {path} is nested too deeply to be a {what}") from None
 
 
 def load_key(path: Path) -> dict:
@@ -80,18 +104,18 @@ def _rating(value, where: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not SCALE[0] <= value <= SCALE[1]:
-        raise DataError(f"{where}: rating {value!r} is not an integer from {SCALE[0]} to {SCALE[1]}")
+        raise DataError(f"{where}: rating {_shown(value)} is not an integer from {SCALE[0]} to {SCALE[1]}")
     return value
 
 
 def read_answers(path: Path, key: dict) -> Answers:
     """Validate one exported answers file against the key; any problem is one DataError naming the file."""
-    doc = _load_json(path, "answers file")
+    doc = _load_json(path, "answers file", MAX_ANSWERS_BYTES)
     if not isinstance(doc, dict) or doc.get("format") != ANSWERS_FORMAT:
         raise DataError(f"{path} is not a listening-test answers file ('format' must be '{ANSWERS_FORMAT}')")
     if doc.get("test_id") != key["test_id"]:
         raise DataError(
-            f"{path} answers test {doc.get('test_id')!r}, but the key is for test {key['test_id']!r}; "
+            f"{path} answers test {_shown(doc.get('test_id'))}, but the key is for test {key['test_id']!r}; "
             "pass the key.json written with this test"
         )
     listener, seed = doc.get("listener"), doc.get("seed")
@@ -105,17 +129,17 @@ def read_answers(path: Path, key: dict) -> Answers:
     answers = Answers(Path(path), listener.strip(), seed)
     for clip_id, entry in clips.items():
         if clip_id not in key["clips"]:
-            raise DataError(f"{path}: unknown clip id {clip_id!r} (not in the key)")
+            raise DataError(f"{path}: unknown clip id {_shown(clip_id)} (not in the key)")
         if not isinstance(entry, dict):
-            raise DataError(f"{path}: clip {clip_id!r} must be an object")
+            raise DataError(f"{path}: clip {_shown(clip_id)} must be an object")
         answers.clips[clip_id] = {c: _rating(entry.get(c), f"{path}: clip {clip_id} {c}") for c in ("quality", "fit")}
         if entry.get("played") is True:
             answers.played.add(clip_id)
     for set_id, entry in sets.items():
         if set_id not in key["sets"]:
-            raise DataError(f"{path}: unknown set id {set_id!r} (not in the key)")
+            raise DataError(f"{path}: unknown set id {_shown(set_id)} (not in the key)")
         if not isinstance(entry, dict):
-            raise DataError(f"{path}: set {set_id!r} must be an object")
+            raise DataError(f"{path}: set {_shown(set_id)} must be an object")
         answers.sets[set_id] = _rating(entry.get("diversity"), f"{path}: set {set_id} diversity")
     if answers.count() == 0:
         raise DataError(f"{path}: contains no ratings")
@@ -137,7 +161,7 @@ def merge_answers(paths: list[Path], key: dict) -> tuple[list[Answers], list[dic
             continue
         ident = (answers.listener, answers.seed)
         if ident in seen:
-            reason = (f"{path}: duplicate of {seen[ident]} (same listener id {answers.listener!r} and seed "
+            reason = (f"{path}: duplicate of {seen[ident]} (same listener id {_shown(answers.listener)} and seed "
                       f"{answers.seed}); keep one of them")
             rejected.append({"file": str(path), "reason": reason})
             logger.warning("rejected %s", reason)

@@ -47,7 +47,7 @@ class ScoreOptions:
     reference_dir: str
     out_dir: str
     embedding: str = "soundnet"
-    mode: str = "standard"
+    mode: str | None = None  # None: the embedding's default mode (see default_mode)
     embedding_options: dict[str, Any] = field(default_factory=dict)
     vggish_weights: str | None = None
     vggish_url: str | None = DEFAULT_URL
@@ -58,6 +58,10 @@ class ScoreOptions:
     seed: int = 0
     device: str = "cpu"
     batch_size: int | None = None
+
+    def __post_init__(self):
+        if self.mode is None:
+            self.mode = default_mode(self.embedding)
 
     def digest(self) -> str:
         """Short hash of the settings that change the scores (names the ``score_<hash>`` folder): the
@@ -73,6 +77,12 @@ class ScoreOptions:
             key.update(vggish_weights=weights, vggish_url=None if weights else self.vggish_url)
         blob = json.dumps(key, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:SCORE_HASH_CHARS]
+
+
+def default_mode(embedding: str) -> str:
+    """The scoring mode used when none is given: ``dcase2023`` (the official front end) for VGGish, whose
+    numbers are only comparable with the challenge's that way, and ``standard`` for every other embedding."""
+    return "dcase2023" if embedding == "vggish" else "standard"
 
 
 def use_all_cores(threads: int | None = None) -> int:

@@ -5,8 +5,9 @@ PCA/quantisation post-processing, as every FAD implementation uses it. The front
 :mod:`toolkit.score.vggish_frontend` (modes ``dcase2023`` and ``standard``).
 
 Weights cannot be shipped. They come from a user-supplied file in the torchvggish layout
-(``vggish-10086976.pth``), or are downloaded once from ``url`` into ``weights_dir`` when the user also
-configures the file's ``sha256``. Nothing is downloaded at import time.
+(``vggish-10086976.pth``), or are downloaded once from ``url`` into ``weights_dir``. Each file is checked
+against the configured ``sha256`` or, without one, against the sha256 prefix its torch.hub name carries
+(``10086976``), so the default URL needs no hand-supplied checksum. Nothing is downloaded at import time.
 """
 from __future__ import annotations
 
@@ -19,11 +20,11 @@ import torch
 from torch import nn
 
 from toolkit.errors import ComponentError
+from toolkit.fileio import file_digest
 from toolkit.score.batched import BatchedEmbedding
 from toolkit.score.inputs import read_float_audio, read_raw_wav
 from toolkit.score.vggish_frontend import MODES, log_mel_examples
-from toolkit.fileio import file_digest
-from toolkit.score.weights import download, verify_sha256
+from toolkit.score.weights import download, expected_sha256, verify_sha256
 
 __all__ = ["VGGish", "VGGishEmbedding", "log_mel_examples", "load_vggish_state_dict", "DEFAULT_URL"]
 
@@ -72,8 +73,11 @@ def load_vggish_state_dict(model: VGGish, path: str | Path) -> None:
     """Load a torchvggish-layout state dict (``weights_only``); PCA parameters are ignored."""
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise ComponentError(f"VGGish weights {path} cannot be loaded as a state dict ({type(exc).__name__}: {exc})") from None
+    except Exception as exc:  # torch's own messages run to many lines and advise unsafe loading
+        raise ComponentError(
+            f"VGGish weights {path} cannot be loaded as a state dict ({type(exc).__name__}); it is damaged or not "
+            "the torchvggish file vggish-10086976.pth: download it again (see docs/scoring.md)"
+        ) from None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise ComponentError(f"VGGish weights {path} are not a state dict of tensors (got {type(state).__name__})")
     ignored = sorted(k for k in state if k.startswith(_PCA_PREFIX))
@@ -94,13 +98,18 @@ def load_vggish_state_dict(model: VGGish, path: str | Path) -> None:
     model.load_state_dict(state)
 
 
+def _checked_sha256(path: Path, expected: str | None) -> str:
+    """The file's sha256, verified against ``expected`` (a digest or a prefix) when there is one."""
+    return verify_sha256(path, expected, "VGGish weights") if expected else file_digest(path)
+
+
 class VGGishEmbedding(BatchedEmbedding):
     """Embedding ``vggish``: 128-D pre-ReLU VGGish embeddings, one row per 0.96-s example.
 
     ``mode``: ``dcase2023`` (the official scorer's front end, 10 examples per 4-s clip) or ``standard``
     (16 kHz, non-overlapping examples, 4 per clip). ``weights``: a torchvggish-layout ``.pth`` file;
-    without it, a file previously downloaded to ``weights_dir`` is used, or ``url`` is downloaded when
-    ``sha256`` is given.
+    without it, a file previously downloaded to ``weights_dir`` is used, or else ``url`` is downloaded. Files
+    are checked against ``sha256``, or without it against the sha256 prefix of a torch.hub file name.
     """
 
     name = "vggish"
@@ -121,32 +130,31 @@ class VGGishEmbedding(BatchedEmbedding):
         self.mode = mode
         self.batch_size = int(batch_size)
         self.device = torch.device(device)
-        path = self._weights_file(weights, url, sha256, Path(weights_dir).expanduser())
-        self.weights_sha256 = file_digest(path) if sha256 is None else sha256.lower()
+        path, self.weights_sha256 = self._weights_file(weights, url, sha256, Path(weights_dir).expanduser())
         self.network = VGGish()
         load_vggish_state_dict(self.network, path)
         self.network.to(self.device).eval()
         logger.info("VGGish weights %s (sha256 %s), mode %s", path, self.weights_sha256, mode)
 
     @staticmethod
-    def _weights_file(weights: str | None, url: str | None, sha256: str | None, weights_dir: Path) -> Path:
+    def _weights_file(weights: str | None, url: str | None, sha256: str | None, weights_dir: Path) -> tuple[Path, str]:
+        """The weights file and its verified sha256."""
         if weights:
             path = Path(weights).expanduser()
             if not path.is_file():
                 raise ComponentError(f"VGGish weights file {path} does not exist; check --vggish-weights / score.vggish_weights")
-            if sha256:
-                verify_sha256(path, sha256, "VGGish weights")
-            return path
+            return path, _checked_sha256(path, expected_sha256(sha256, path.name))
         cached = weights_dir / Path(url or "vggish.pth").name
+        expected = expected_sha256(sha256, cached.name)
         if cached.is_file():
-            if sha256:
-                verify_sha256(cached, sha256, "VGGish weights")
-            return cached
-        if url and sha256:
-            return download(url, cached, sha256, "VGGish weights")
+            return cached, _checked_sha256(cached, expected)
+        if url and expected:
+            path = download(url, cached, expected, "VGGish weights")
+            return path, file_digest(path)
         raise ComponentError(
             "embedding vggish needs weights: pass --vggish-weights PATH (score.vggish_weights) with the torchvggish "
-            f"state dict vggish-10086976.pth, or set score.vggish_sha256 to download it from {url}; see docs/scoring.md"
+            f"state dict vggish-10086976.pth, or set score.vggish_sha256 to download {url} (its name carries no "
+            "sha256 prefix to check it by); see docs/scoring.md"
         )
 
     @property

@@ -1,7 +1,5 @@
-"""Tiny versions of both bundles and the cross swaps: build, training forward + backward, fast."""
+"""Tiny versions of both bundles and the cross swaps: build, training forward + backward."""
 from __future__ import annotations
-
-import time
 
 import pytest
 import torch
@@ -25,7 +23,6 @@ COMBINATIONS = [
 
 @pytest.mark.parametrize("overrides", COMBINATIONS, ids=lambda o: " ".join(o))
 def test_tiny_training_step(overrides):
-    start = time.perf_counter()
     torch.manual_seed(0)
     cfg = compose_tiny(overrides)
     generator, discriminator = build_generator(cfg.model), build_discriminator(cfg.model)
@@ -50,7 +47,6 @@ def test_tiny_training_step(overrides):
     trained = [n for n, p in generator.named_parameters() if p.grad is not None and p.grad.abs().sum() > 0]
     for slot in ("emb_g", "prior_encoder", "posterior_encoder", "flow", "decoder"):
         assert any(n.startswith(slot) for n in trained), f"{slot} got no gradient"
-    assert time.perf_counter() - start < 10.0  # generous: the CI machine's cores are shared
 
 
 def test_bundle_keys_for_the_trainer():

@@ -9,7 +9,9 @@ from matplotlib.container import ErrorbarContainer
 
 from toolkit.bin.listening_results import main
 from toolkit.errors import DataError
-from toolkit.report.listening_results import aggregate, listening_results, merge_answers, results_figure, summarise
+from toolkit.report.listening_results import (
+    MAX_ANSWERS_BYTES, aggregate, listening_results, merge_answers, results_figure, summarise,
+)
 from toolkit.report.listening_test import ANSWERS_FORMAT, KEY_FORMAT
 
 T_975_DF1 = 12.7062  # Student t quantile 0.975 with 1 degree of freedom (any t table)
@@ -107,6 +109,37 @@ def test_malformed_files_are_rejected_with_reason(files, tmp_path, change, messa
     assert [a.listener for a in accepted] == ["ann"]
     assert len(rejected) == 1 and rejected[0]["file"] == str(bad)
     assert message in rejected[0]["reason"] and str(bad) in rejected[0]["reason"]
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda path: path.mkdir(), "is a directory, not a JSON file"),
+    (lambda path: path.write_text("[" * 200_000 + "]" * 200_000), "nested too deeply"),
+    (lambda path: path.write_text('{"format": "x"}' + " " * MAX_ANSWERS_BYTES), "larger than 4 MiB"),
+])
+def test_unusable_paths_are_rejected_and_the_rest_merged(files, tmp_path, make, message):
+    bad = tmp_path / "bad.json"
+    make(bad)
+    accepted, rejected = merge_answers([files[0], bad, files[1]], KEY)
+    assert [a.listener for a in accepted] == ["ann", "bob"]
+    assert [r["file"] for r in rejected] == [str(bad)]
+    assert message in rejected[0]["reason"] and str(bad) in rejected[0]["reason"]
+    assert "\n" not in rejected[0]["reason"]
+
+
+def test_answers_file_at_the_size_limit_is_accepted(files, tmp_path):
+    text = files[1].read_text()
+    padded = tmp_path / "padded.json"
+    padded.write_text(text + " " * (MAX_ANSWERS_BYTES - len(text.encode())))
+    assert padded.stat().st_size == MAX_ANSWERS_BYTES
+    accepted, rejected = merge_answers([padded], KEY)
+    assert rejected == [] and [a.listener for a in accepted] == ["bob"]
+
+
+def test_long_values_are_cut_short_in_reasons(files, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({**json.loads(files[1].read_text()), "clips": {"z" * 100_000: {"quality": 3}}}))
+    _, rejected = merge_answers([bad], KEY)
+    assert "unknown clip id 'zzz" in rejected[0]["reason"] and len(rejected[0]["reason"]) < 200 + len(str(bad))
 
 
 def test_duplicate_listener_and_seed_is_rejected(files, tmp_path):

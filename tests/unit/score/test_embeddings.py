@@ -7,6 +7,7 @@ import torch
 
 from toolkit.dcase import CATEGORIES
 from toolkit.errors import ComponentError
+from toolkit.fileio import file_digest
 from toolkit.registry import get_registry
 from toolkit.score.fit import CategoryClassifier
 from toolkit.score.scorers import CategoryEmbeddings
@@ -50,7 +51,7 @@ def test_vggish_embedding_from_a_weights_file(vggish_weights, realclips):
 
 def test_vggish_weight_errors(tmp_path):
     with pytest.raises(ComponentError, match="needs weights: pass --vggish-weights PATH"):
-        VGGishEmbedding(weights_dir=str(tmp_path))
+        VGGishEmbedding(weights_dir=str(tmp_path), url="http://127.0.0.1:9/vggish.pth")  # no sha256 prefix
     with pytest.raises(ComponentError, match="does not exist"):
         VGGishEmbedding(weights=str(tmp_path / "missing.pth"))
     wrong = tmp_path / "wrong.pth"
@@ -96,3 +97,48 @@ def test_soundnet_separates_the_real_categories(soundnet, realclips):
     classifier = CategoryClassifier.train(descriptors, seed=0)
     assert classifier.cv_folds == 4
     assert classifier.cv_balanced_accuracy > 0.85
+
+
+@pytest.mark.parametrize("content", [b"\x80\x02garbage" * 100, b"PK\x03\x04 not a zip", b""])
+def test_damaged_vggish_weights_are_one_line(tmp_path, content):
+    damaged = tmp_path / "vggish.pth"
+    damaged.write_bytes(content)
+    with pytest.raises(ComponentError) as info:
+        VGGishEmbedding(weights=str(damaged))
+    message = str(info.value)
+    assert message.startswith(f"VGGish weights {damaged} cannot be loaded as a state dict (") and "\n" not in message
+    assert "download it again" in message and "weights_only" not in message
+
+
+def _hub_named(folder: Path, network: VGGish, prefix: str | None = None) -> Path:
+    """``network``'s state dict saved under a torch.hub name carrying its sha256 prefix (or ``prefix``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    staged = folder / "staged.pth"
+    torch.save(network.state_dict(), staged)
+    named = folder / f"vggish-{prefix or file_digest(staged)[:8]}.pth"
+    staged.rename(named)
+    return named
+
+
+def test_a_local_file_is_checked_against_the_prefix_its_name_carries(vggish_weights, tmp_path):
+    network, _ = vggish_weights
+    good = _hub_named(tmp_path / "good", network)
+    assert VGGishEmbedding(weights=str(good)).weights_sha256 == file_digest(good)
+    renamed = _hub_named(tmp_path / "renamed", network, prefix="10086976")
+    with pytest.raises(ComponentError, match=r"its name says it starts with 10086976 \(torch.hub naming\)"):
+        VGGishEmbedding(weights=str(renamed))
+
+
+def test_a_download_is_checked_against_its_names_prefix_without_a_configured_sha256(vggish_weights, tmp_path, served):
+    network, _ = vggish_weights
+    root, base = served
+    good = _hub_named(root, network)
+    cache = tmp_path / "cache"
+    embedding = VGGishEmbedding(url=f"{base}/{good.name}", weights_dir=str(cache))
+    assert (cache / good.name).read_bytes() == good.read_bytes()
+    assert embedding.weights_sha256 == file_digest(good)
+    bad = root / "vggish-10086976.pth"
+    bad.write_bytes(good.read_bytes())
+    with pytest.raises(ComponentError, match="expected one starting with 10086976; the file was deleted"):
+        VGGishEmbedding(url=f"{base}/{bad.name}", weights_dir=str(cache))
+    assert not (cache / bad.name).exists() and not (cache / (bad.name + ".part")).exists()

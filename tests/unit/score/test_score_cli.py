@@ -7,6 +7,7 @@ import pytest
 import soundfile as sf
 
 from toolkit.bin import score, score_stage
+from toolkit.config import compose_config
 
 #: the smallest real categories (8-9 clips each): enough for k=5 neighbours, cheap to embed
 SMALL_CATEGORIES = ("Footstep", "Keyboard", "Rain")
@@ -94,3 +95,14 @@ def test_cli_user_errors_are_one_line(sets, capsys, tmp_path):
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: generated folder") and "\n" not in err
     assert score_stage.main([f"exp_dir={tmp_path}"]) == 1
+
+
+@pytest.mark.parametrize("embedding, expected", [("vggish", "dcase2023"), ("soundnet", "standard")])
+def test_cli_and_hydra_stage_share_the_default_mode(embedding, expected, monkeypatch):
+    """One source for the default mode: ``toolkit score`` and the recipe's score stage agree."""
+    passed = []
+    monkeypatch.setattr(score, "use_all_cores", lambda threads=None: 1)
+    monkeypatch.setattr(score, "run_scoring", lambda options: passed.append(options) or {"metrics": {}})
+    assert score.main(["--generated", "g", "--reference", "r", "--out", "o", "--embedding", embedding]) == 0
+    cfg = compose_config([f"score.embedding={embedding}", "score.generated_dir=g", "score.reference_dir=r"])
+    assert score_stage.options_from_config(cfg).mode == passed[0].mode == expected
