@@ -1,10 +1,11 @@
 """File helpers: atomic writes (a temporary file in the same folder, fsync, then rename over the target),
-checksums and sorted listings."""
+checksums, sorted listings, and why a weights-only ``torch.load`` refused a file."""
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import IO, Iterator
@@ -60,3 +61,20 @@ def file_digest(path: str | os.PathLike, algorithm: str = "sha256", chunk_size: 
 def wav_files(folder: str | os.PathLike) -> list[Path]:
     """The ``.wav`` files (any case) directly in ``folder``, sorted by name."""
     return sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() == ".wav")
+
+
+#: words of torch.load's advice to unpickle a refused file anyway (weights_only=False, allowlisted globals)
+_UNPICKLE_ADVICE = ("weights_only", "weights only", "trust", "safe_globals", "documentation")
+
+
+def load_refusal_reason(exc: Exception) -> str:
+    """Why ``torch.load(..., weights_only=True)`` refused a file: its first sentence that is not advice.
+
+    torch suggests ``weights_only=False`` or allowlisting globals; both would run code from an untrusted file.
+    """
+    text = str(exc).split("WeightsUnpickler error:", 1)[-1]
+    for line in text.splitlines():
+        reason = re.split(r" was not an allowed global|(?<=\.) ", line.strip())[0]
+        if reason and not any(word in reason.lower() for word in _UNPICKLE_ADVICE):
+            return reason
+    return type(exc).__name__

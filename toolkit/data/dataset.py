@@ -111,6 +111,8 @@ class EpochLoader:
         self, dataset: Dataset, batch_size: int, *, seed: int, rank: int = 0, world_size: int = 1,
         shuffle: bool = True, drop_last: bool = True, num_workers: int = 0, pin_memory: bool = False,
     ):
+        if batch_size < 1:
+            raise ConfigError(f"train.batch_size must be a positive number of clips, got {batch_size}")
         self.batch_size = batch_size
         self.drop_last = drop_last
         self.seed = seed

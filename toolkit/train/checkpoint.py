@@ -20,7 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 import toolkit.conf  # noqa: F401  (registers the resolvers a saved, unresolved config may use)
 from toolkit.categories import CategorySet
 from toolkit.errors import ToolkitError
-from toolkit.fileio import atomic_open
+from toolkit.fileio import atomic_write_bytes, load_refusal_reason
 
 logger = logging.getLogger(__name__)
 
@@ -28,10 +28,6 @@ LAST = "last.pt"
 INITIAL = "initial.pt"  # the untrained model of a fresh run: the step-0 baseline of comparisons
 STEP_PATTERN = re.compile(r"^step_(\d{8,})\.pt$")
 REQUIRED_KEYS = ("generator", "discriminator", "step", "config")
-
-#: Test-only fault injection: with this variable set to 1 the writer exits after half of its temp file.
-FAULT_ENV = "TOOLKIT_FAULT_CHECKPOINT_HALF"
-FAULT_EXIT_CODE = 97
 
 
 class CheckpointError(ToolkitError):
@@ -48,17 +44,6 @@ def serialize(state: dict) -> bytes:
     return buffer.getvalue()
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary sibling, fsync, rename over ``path``."""
-    with atomic_open(path, "wb") as handle:
-        if os.environ.get(FAULT_ENV) == "1":
-            handle.write(data[: len(data) // 2])
-            handle.flush()
-            os.fsync(handle.fileno())
-            os._exit(FAULT_EXIT_CODE)
-        handle.write(data)
-
-
 def load_checkpoint(path: str | Path, mmap: bool = False) -> dict:
     """A checkpoint's contents, or one :class:`CheckpointError` naming the file."""
     path = Path(path)
@@ -67,8 +52,7 @@ def load_checkpoint(path: str | Path, mmap: bool = False) -> dict:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True, mmap=mmap)
     except Exception as exc:  # torch raises several types for truncated or foreign files
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise CheckpointError(f"checkpoint {path} is corrupt or truncated ({reason})") from None
+        raise CheckpointError(f"checkpoint {path} is corrupt or truncated ({load_refusal_reason(exc)})") from None
     missing = [key for key in REQUIRED_KEYS if not isinstance(state, dict) or key not in state]
     if missing:
         raise CheckpointError(f"{path} is not a toolkit training checkpoint (missing {', '.join(missing)})")
@@ -141,7 +125,7 @@ class CheckpointManager:
         path = self.directory / INITIAL
         if not path.exists():
             self.directory.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, serialize(state))
+            atomic_write_bytes(path, serialize(state))
 
     def step_checkpoints(self) -> list[Path]:
         """``step_*.pt`` files, oldest first."""
@@ -163,11 +147,11 @@ class CheckpointManager:
         data = serialize(state)
         if periodic:
             path = self.directory / step_name(state["step"])
-            write_atomic(path, data)
+            atomic_write_bytes(path, data)
             self._link_or_write(path, self.last, data)
             self._rotate()
         else:
-            write_atomic(self.last, data)
+            atomic_write_bytes(self.last, data)
         logger.info("saved checkpoint at step %d%s", state["step"], " (periodic)" if periodic else "")
 
     @staticmethod
@@ -178,7 +162,7 @@ class CheckpointManager:
             temporary.unlink(missing_ok=True)
             os.link(source, temporary)
         except OSError:
-            write_atomic(target, data)
+            atomic_write_bytes(target, data)
             return
         os.replace(temporary, target)
 

@@ -1,10 +1,15 @@
-"""Fixtures of the training tests: manifests of a few real clips, their dump, and tiny configs."""
+"""Fixtures of the training tests: manifests of a few demo clips, their dump, and tiny configs.
+
+The clips come from the demo synthesiser (toolkit.data.demo), so these tests run on a clean clone.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
+from toolkit.audio import ClipFormat, write_clip
+from toolkit.data.demo import synthesise_clip
 from toolkit.data.dump import dump_split
 from toolkit.dcase import CATEGORIES
 from toolkit.data.manifest import write_manifest
@@ -13,15 +18,18 @@ from toolkit.fileio import file_digest
 from toolkit.hookspecs import hookimpl
 
 CLIP_SAMPLES = 88200
-#: (category folder, clip) pairs: a handful of real clips, several categories.
-TRAIN_CLIPS = [("DogBark", "0001"), ("GunShot", "0002"), ("Footstep", "0001"), ("Rain", "0001")]
-VALID_CLIPS = [("Keyboard", "0001"), ("Sneeze_Cough", "0001")]
+#: (category, clip index) pairs: a handful of demo clips, several categories.
+TRAIN_CLIPS = [("DogBark", 0), ("GunShot", 1), ("Footstep", 0), ("Rain", 0)]
+VALID_CLIPS = [("Keyboard", 0), ("Sneeze_Cough", 0)]
 
 
-def manifest_entries(realclips: Path, clips) -> list[dict]:
+def demo_clips(root: Path, clips) -> list[dict]:
+    """Synthesise ``clips`` under ``root/<category>/`` and return their manifest entries."""
+    fmt = ClipFormat()
     entries = []
-    for category, stem in clips:
-        path = (realclips / category / f"{stem}.wav").resolve()
+    for category, index in clips:
+        path = root / category / f"{index + 1:04d}.wav"
+        write_clip(path, synthesise_clip(CATEGORIES.index(category), index, fmt=fmt), fmt.sample_rate, fmt.subtype)
         entries.append({
             "path": str(path), "category": category, "category_id": CATEGORIES.index(category),
             "duration": 4.0, "sample_rate": 22050, "sha256": file_digest(path),
@@ -30,12 +38,12 @@ def manifest_entries(realclips: Path, clips) -> list[dict]:
 
 
 @pytest.fixture(scope="session")
-def data_dir(realclips, tmp_path_factory) -> Path:
-    """``manifests/{train,valid}.jsonl`` and their dump under ``dump/`` (shared by the tests: read only)."""
+def data_dir(tmp_path_factory) -> Path:
+    """Demo clips in ``wav/``, ``manifests/{train,valid}.jsonl`` and their dump under ``dump/`` (read only)."""
     root = tmp_path_factory.mktemp("data")
     for split, clips in (("train", TRAIN_CLIPS), ("valid", VALID_CLIPS)):
         manifest = root / "manifests" / f"{split}.jsonl"
-        write_manifest(manifest, manifest_entries(realclips, clips))
+        write_manifest(manifest, demo_clips(root / "wav", clips))
         dump_split(manifest, root / "dump" / split, STFTSettings(), CLIP_SAMPLES, 0.95)
     CATEGORIES.write(root / "categories.txt")
     return root

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import random
 
 import numpy as np
@@ -51,6 +52,23 @@ def test_nothing_readable_is_one_clear_error(tmp_path):
     torch.save({"step": 1}, manager.last)
     with pytest.raises(CheckpointError, match="not a toolkit training checkpoint"):
         load_checkpoint(manager.last)
+
+
+@pytest.mark.parametrize("content", [b"not a checkpoint", "pickled object"])
+def test_a_refused_file_is_never_advised_to_be_unpickled(tmp_path, content):
+    path = tmp_path / "last.pt"
+    if content == "pickled object":
+        torch.save({"generator": {}, "discriminator": {}, "step": 1, "config": "{}", "hook": os.system}, path)
+    else:
+        path.write_bytes(content)
+    with pytest.raises(CheckpointError) as caught:
+        load_checkpoint(path)
+    message = str(caught.value)
+    assert message.startswith(f"checkpoint {path} is corrupt or truncated (")
+    assert ("GLOBAL posix.system" if content == "pickled object" else "Unsupported operand") in message
+    for advice in ("weights_only", "can still be loaded", "safe_globals", "trust"):
+        assert advice not in message
+    assert "\n" not in message
 
 
 def test_rng_state_round_trips_through_a_weights_only_checkpoint(tmp_path):

@@ -70,3 +70,9 @@ def test_ranks_get_disjoint_shares():
 def test_batch_larger_than_the_data_is_a_config_error():
     with pytest.raises(ConfigError, match="train.batch_size"):
         EpochLoader(_Indices(), batch_size=6, seed=0, world_size=2)
+
+
+@pytest.mark.parametrize("batch_size", [0, -1])
+def test_a_batch_size_below_one_is_a_config_error(batch_size):
+    with pytest.raises(ConfigError, match=f"train.batch_size must be a positive number of clips, got {batch_size}"):
+        EpochLoader(_Indices(), batch_size=batch_size, seed=0)

@@ -1,16 +1,17 @@
 """A checkpoint writer killed half-way through leaves the previous checkpoints intact and resumable."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from toolkit.train.checkpoint import FAULT_ENV, FAULT_EXIT_CODE, load_checkpoint
+from toolkit.train.checkpoint import load_checkpoint
 from toolkit.train.trainer import Trainer
 
 from .conftest import cli_overrides
+from .killed_writer import EXIT_CODE
 
 
 @pytest.mark.slow
@@ -19,10 +20,10 @@ def test_killed_checkpoint_write_resumes_from_the_previous_one(tiny_config, data
     Trainer(tiny_config("train.max_steps=2", "train.checkpoint_interval=1")).fit()
     assert load_checkpoint(checkpoints / "last.pt")["step"] == 2
 
-    command = [sys.executable, "-m", "toolkit.bin.train",
+    command = [sys.executable, str(Path(__file__).with_name("killed_writer.py")),
                *cli_overrides(data_dir, tmp_path / "exp", "train.max_steps=3", "train.checkpoint_interval=1")]
-    result = subprocess.run(command, env={**os.environ, FAULT_ENV: "1"}, capture_output=True, text=True, timeout=300)
-    assert result.returncode == FAULT_EXIT_CODE, result.stderr[-2000:]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == EXIT_CODE, result.stderr[-2000:]
     partial = [p.name for p in checkpoints.iterdir() if p.name.endswith(".tmp")]
     assert len(partial) == 1 and partial[0].startswith(".step_00000003.pt.")
     assert not (checkpoints / "step_00000003.pt").exists()

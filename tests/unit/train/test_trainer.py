@@ -1,4 +1,4 @@
-"""The training loop: exact resume, the non-finite guard, logging, precision, and overfitting real clips."""
+"""The training loop: exact resume, the non-finite guard, logging, precision, and overfitting a few clips."""
 from __future__ import annotations
 
 import logging
@@ -139,7 +139,7 @@ def test_fp16_on_the_cpu_and_unknown_precisions_are_refused():
 
 
 @pytest.mark.slow
-def test_overfits_a_handful_of_real_clips(tiny_config, recorder):
+def test_overfits_a_handful_of_demo_clips(tiny_config, recorder):
     trainer = Trainer(tiny_config("train.max_steps=80", "model.segment_size=2048", "model.optim.learning_rate=1e-3"))
     trainer.fit()
     mel = list(recorder.series("loss/g/mel").values())
