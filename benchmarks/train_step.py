@@ -9,6 +9,9 @@ same seed, two warm-up steps (the first step of a compiled variant is its compil
 each in rotating order, ``--steps`` times; the median counts and ratios are fp32 eager's over the variant's.
 The data are synthetic noise clips dumped into a temporary folder; one batch is reused so that data
 loading is not timed. Extra arguments after ``--`` are Hydra overrides (e.g. ``model=vits``).
+
+Each run also reports the discriminator snapshot that every step takes before the discriminator's update
+(to undo it when the generator's loss is not finite): its seconds, its share of a step and its memory.
 """
 from __future__ import annotations
 
@@ -76,6 +79,17 @@ def seconds(trainer, batch) -> float:
     return time.perf_counter() - start
 
 
+def snapshot_seconds(trainer) -> float:
+    """One discriminator snapshot, as every step takes before the discriminator's update (to undo it when the
+    generator's loss is not finite)."""
+    sync = torch.cuda.synchronize if trainer.device.type == "cuda" else (lambda: None)
+    sync()
+    start = time.perf_counter()
+    trainer.d_snapshot.take()
+    sync()
+    return time.perf_counter() - start
+
+
 def time_variants(base: list[str], names: list[str], batch_size: int, steps: int) -> dict:
     """Warm every variant up (its first step: the compile time of a compiled one), then time one step of each
     alternately, in rotating order, ``steps`` times; medians and ratios to fp32 eager."""
@@ -98,6 +112,9 @@ def time_variants(base: list[str], names: list[str], batch_size: int, steps: int
                       "precision": trainer.precision.name, "compile": bool(trainer.cfg.train.compile)}
         if rows[name]["compile"]:
             rows[name]["compile_seconds"] = round(first[name] - median, 1)
+        snapshot = statistics.median(snapshot_seconds(trainer) for _ in range(5))
+        rows[name].update(snapshot_seconds=round(snapshot, 4), snapshot_share_of_step=round(snapshot / median, 4),
+                          snapshot_mib=round(trainer.d_snapshot.nbytes / 2**20, 1))
         print(f"  {name:>14}: {median:.3f} s/step ({baseline / median:.2f}x fp32 eager)", flush=True)
     return rows
 

@@ -2,10 +2,11 @@
 
 Per batch (VIFS_SPEC §10, without the reference's bugs): the generator decodes a random window of the
 posterior; the augmentation (PhaseAug) transforms the full-rate real and fake windows alike, the
-discriminator step sees the fake detached, the generator step a new draw; the generator loss is
-adv + fm + mel + kl + latent, weighted by ``model.loss``; AdamW for both, ExponentialLR per epoch and
-gradient value clipping on the generator. Checkpoints, resume, DDP, mixed precision and the logger hooks
-are handled here too; rank 0 alone writes.
+discriminator step sees the fake detached, the generator step a new draw against the updated
+discriminator; the generator loss is adv + fm + mel + kl + latent, weighted by ``model.loss``; AdamW for
+both, ExponentialLR per epoch and gradient value clipping on the generator. A step with a non-finite loss
+is skipped whole (the discriminator's update is undone). Checkpoints, resume, DDP, mixed precision and the
+logger hooks are handled here too; rank 0 alone writes.
 """
 from __future__ import annotations
 
@@ -33,15 +34,26 @@ from toolkit.fileio import atomic_write_text
 from toolkit.models import losses
 from toolkit.models.builder import build_augmentation, build_discriminator, build_generator
 from toolkit.plugins import get_plugin_manager
+from toolkit.registry import MODEL_SLOTS, SHARED_DIMENSIONS
 from toolkit.train.checkpoint import CheckpointManager, saved_config
 from toolkit.train.distributed import DistributedContext
 from toolkit.train.images import mel_image
-from toolkit.train.nonfinite import NonFiniteGuard
+from toolkit.train.nonfinite import NonFiniteGuard, UpdateSnapshot
 from toolkit.train.precision import Precision
 from toolkit.train.rng import capture_rng, restore_rng
 from toolkit.train.tensorboard_logger import TensorBoardLogger
 
 logger = logging.getLogger(__name__)
+
+#: The model keys that shape the weights; the others (model.optim, model.loss) may change on resume.
+SHAPING_KEYS = (*MODEL_SLOTS, *SHARED_DIMENSIONS)
+
+
+def _flatten(tree, prefix: str) -> dict[str, object]:
+    """``{"a.b.c": leaf}`` for a nested dict (a list is a leaf)."""
+    if not isinstance(tree, dict):
+        return {prefix: tree}
+    return {key: leaf for name, value in tree.items() for key, leaf in _flatten(value, f"{prefix}.{name}").items()}
 
 
 def check_manifest_categories(manifest: Path, entries: list[dict], categories: CategorySet) -> None:
@@ -75,7 +87,8 @@ def _grad_norm(module: nn.Module) -> Tensor:
 class Trainer:
     """Builds the models, data, optimisers and logger from a composed config and trains them (:meth:`fit`)."""
 
-    def __init__(self, cfg: DictConfig, context: DistributedContext | None = None):
+    def __init__(self, cfg: DictConfig, context: DistributedContext | None = None, rerun: str | None = None):
+        """``rerun``: the shell command that reruns this training, named by the divergence advice."""
         # the data's category set goes into the config (model.n_categories follows it) and every checkpoint
         self.categories = dataset_categories(cfg.data)
         cfg = OmegaConf.create(OmegaConf.to_container(cfg))
@@ -106,7 +119,7 @@ class Trainer:
             raise ConfigError(
                 f"model.hop_length={self.hop_length} differs from data.stft.hop_length={self.stft.hop_length}"
             )
-        self.guard = NonFiniteGuard(int(train.max_nonfinite_steps))
+        self.guard = NonFiniteGuard(int(train.max_nonfinite_steps), self._divergence_advice(rerun))
         self.checkpoints = CheckpointManager(self.exp_dir, train.keep_checkpoints)
         self.train_loader = self._loader("train", shuffle=True, rank=self.ctx.rank, world_size=self.ctx.world_size)
         self.valid_loader = None
@@ -121,6 +134,7 @@ class Trainer:
         self.optim_d, self.sched_d = self._optimiser(self.discriminator)
         self.scaler_g = self.precision.grad_scaler()
         self.scaler_d = self.precision.grad_scaler()
+        self.d_snapshot = UpdateSnapshot(self.discriminator, self.optim_d, self.scaler_d)
 
         # run_*: what the loop calls (compiled and/or DDP-wrapped); generator/discriminator hold the weights
         self.run_g = torch.compile(self.generator) if train.compile else self.generator
@@ -145,6 +159,26 @@ class Trainer:
             weight_decay=optim.weight_decay, fused=self.device.type in ("cpu", "cuda"),  # one kernel: ~5x faster
         )
         return optimiser, torch.optim.lr_scheduler.ExponentialLR(optimiser, gamma=optim.lr_decay)
+
+    def _apply_optim_settings(self) -> None:
+        """Give resumed optimisers and schedules the configured ``model.optim`` (the learning rate that its
+        schedule gives at this epoch)."""
+        optim = self.cfg.model.optim
+        for optimiser, schedule in ((self.optim_g, self.sched_g), (self.optim_d, self.sched_d)):
+            schedule.gamma = optim.lr_decay
+            schedule.base_lrs = [optim.learning_rate] * len(optimiser.param_groups)
+            lr = optim.learning_rate * optim.lr_decay ** schedule.last_epoch
+            for group in optimiser.param_groups:
+                group.update(initial_lr=optim.learning_rate, lr=lr, betas=tuple(optim.betas), eps=optim.eps,
+                             weight_decay=optim.weight_decay)
+
+    def _divergence_advice(self, rerun: str | None) -> str:
+        """How to resume after divergence: a tenth of the learning rate, with the command when it is known."""
+        override = f"model.optim.learning_rate={float(self.cfg.model.optim.learning_rate) / 10:g}"
+        alternative = "" if self.precision.name == "fp32" else " (or train.precision=fp32)"
+        if rerun is None:
+            return f"resume from the last checkpoint with a lower learning rate{alternative}, e.g. {override}"
+        return f"resume from the last checkpoint with a lower learning rate{alternative}: {rerun} {override}"
 
     def _loader(self, split: str, *, shuffle: bool, rank: int, world_size: int) -> EpochLoader:
         data, train = self.cfg.data, self.cfg.train
@@ -181,6 +215,24 @@ class Trainer:
             "config": OmegaConf.to_yaml(self.cfg),
         }
 
+    def _model_changes(self, saved_model: DictConfig) -> dict[str, tuple]:
+        """``{key: (saved, now)}`` for each model setting that differs from the checkpoint's; raises a
+        :class:`ConfigError` when one shapes the model (a slot node or a shared dimension)."""
+        saved = _flatten(OmegaConf.to_container(saved_model), "model")
+        now = _flatten(OmegaConf.to_container(self.cfg.model), "model")
+        changes = {key: (saved.get(key), now.get(key)) for key in sorted(saved.keys() | now.keys())
+                   if saved.get(key) != now.get(key)}
+        shaping = [key for key in changes if key.split(".")[1] in SHAPING_KEYS]
+        if shaping:
+            listed = "; ".join(f"{key}: {changes[key][0]} in the checkpoint, {changes[key][1]} now" for key in shaping)
+            raise ConfigError(
+                f"the checkpoints in {self.checkpoints.directory} hold another model ({listed}); "
+                "use a new exp_dir or the checkpoint's model settings"
+            )
+        for key, (before, after) in changes.items():
+            logger.info("resuming with %s=%s (the checkpoint has %s)", key, after, before)
+        return changes
+
     def load_state_dict(self, state: dict) -> None:
         saved = saved_config(state)
         saved_categories = OmegaConf.select(saved, "data.categories")
@@ -189,16 +241,13 @@ class Trainer:
                 f"the checkpoints in {self.checkpoints.directory} were trained on the categories "
                 f"{', '.join(saved_categories)}, the data has {', '.join(self.categories)}; use a new exp_dir"
             )
-        saved_model = OmegaConf.to_container(saved.model)
-        if saved_model != OmegaConf.to_container(self.cfg.model):
-            raise ConfigError(
-                f"the checkpoints in {self.checkpoints.directory} were trained with a different model config; "
-                "use a new exp_dir or the same model.* settings"
-            )
+        changes = self._model_changes(saved.model)
         self.generator.load_state_dict(state["generator"])
         self.discriminator.load_state_dict(state["discriminator"])
         for name in ("optim_g", "optim_d", "sched_g", "sched_d", "scaler_g", "scaler_d"):
             getattr(self, name).load_state_dict(state[name])
+        if any(key.startswith("model.optim.") for key in changes):
+            self._apply_optim_settings()
         self.step, self.epoch, self.batch_in_epoch = state["step"], state["epoch"], state["batch_in_epoch"]
         self.guard.load_state_dict(state["nonfinite"])
         if len(state["rng"]) == self.ctx.world_size:
@@ -275,13 +324,10 @@ class Trainer:
         self.optim_d.zero_grad(set_to_none=True)
         self.scaler_d.scale(loss_d).backward()
         stats = {"loss/d/total": loss_d.detach()}
-        if log:
-            self.scaler_d.unscale_(self.optim_d)
-            stats["grad_norm/d"] = _grad_norm(self.discriminator)
         d_finite = self.ctx.all_true(torch.isfinite(loss_d))
         if d_finite:
-            self.scaler_d.step(self.optim_d)
-            self.scaler_d.update()
+            self.d_snapshot.take()  # undone below if the generator's loss is not finite
+            self._update("d", self.discriminator, self.optim_d, self.scaler_d, stats, log)
 
         # generator step: a new augmentation draw; D's weights need no gradients here
         with precision.fp32():
@@ -297,16 +343,24 @@ class Trainer:
             _set_requires_grad(self.discriminator, True)
         stats.update({f"loss/g/{name}": value.detach() for name, value in terms.items()})
         g_finite = self.ctx.all_true(torch.isfinite(terms["total"]))
-        if g_finite:
-            self.scaler_g.unscale_(self.optim_g)
-            if log:
-                stats["grad_norm/g"] = _grad_norm(self.generator)
-            if self.cfg.train.grad_clip_value is not None:
-                _clip_grad_value(self.generator, float(self.cfg.train.grad_clip_value))
-            self.scaler_g.step(self.optim_g)
-            self.scaler_g.update()
-        self.guard.record(d_finite and g_finite, self.step + 1)
+        if d_finite and g_finite:
+            self._update("g", self.generator, self.optim_g, self.scaler_g, stats, log, self.cfg.train.grad_clip_value)
+        elif d_finite:  # the step is skipped whole: undo the discriminator's update
+            self.d_snapshot.restore()
+        self.guard.record(d_finite and g_finite, self.step + 1, "generator loss" if d_finite else "discriminator loss")
         return stats
+
+    @staticmethod
+    def _update(name: str, module: nn.Module, optimiser, scaler, stats: dict, log: bool, clip: float | None = None):
+        """Apply one update in the order torch documents for a GradScaler: unscale once, inspect and clip the
+        true gradients, step (skipped by the scaler on inf/NaN gradients), update the scale."""
+        scaler.unscale_(optimiser)
+        if log:
+            stats[f"grad_norm/{name}"] = _grad_norm(module)
+        if clip is not None:
+            _clip_grad_value(module, float(clip))
+        scaler.step(optimiser)
+        scaler.update()
 
     # -- validation -----------------------------------------------------------------------------------------
     @contextmanager
@@ -434,7 +488,7 @@ class Trainer:
         total = train.max_steps if train.max_steps is not None else train.epochs * len(self.train_loader)
         progress = tqdm(total=total, initial=self.step, disable=not self.ctx.is_main, desc="train", unit="step",
                         dynamic_ncols=True)
-        saved_at = None
+        saved_at, save_due = None, False
         timer, timed_steps = time.perf_counter(), 0
         with progress:
             while not self._done():
@@ -452,12 +506,21 @@ class Trainer:
                     if self.valid_loader is not None and self._due(train.valid_interval):
                         self.validate()
                     if self._due(train.checkpoint_interval):
+                        save_due = True
+                        if self.guard.consecutive:  # never during a run of skipped steps
+                            logger.warning("step %d: checkpoint deferred to the next finite step", self.step)
+                    if save_due and not self.guard.consecutive:
                         self.save(periodic=True)
-                        saved_at = (self.step, self.epoch)
+                        saved_at, save_due = (self.step, self.epoch), False
                     if train.max_steps is not None and self.step >= train.max_steps:
                         break
                 else:  # the epoch ran to its end
                     self._end_epoch()
-        if saved_at != (self.step, self.epoch):
+        if self.guard.consecutive:
+            logger.warning(
+                "the last %d steps had non-finite losses and were skipped; no checkpoint is written during such "
+                "a run of steps, so the newest one in %s is kept", self.guard.consecutive, self.checkpoints.directory,
+            )
+        elif saved_at != (self.step, self.epoch):
             self.save(periodic=False)
         logger.info("training stopped at step %d (epoch %d)", self.step, self.epoch)

@@ -2,16 +2,21 @@
 from __future__ import annotations
 
 import logging
+import shlex
 import shutil
+import sys
 
 import pytest
 import torch
 
 from toolkit.data.manifest import read_manifest, write_manifest
 from toolkit.errors import ConfigError, DataError
+from toolkit.train.checkpoint import load_checkpoint
 from toolkit.train.nonfinite import TrainingDiverged
 from toolkit.train.precision import Precision
 from toolkit.train.trainer import Trainer
+
+from .conftest import cli_overrides
 
 
 def _params(module: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -40,10 +45,28 @@ def test_resumed_run_equals_an_uninterrupted_one(tiny_config, recorder, tmp_path
     assert resumed.optim_d.state_dict()["state"][0]["step"] == straight.optim_d.state_dict()["state"][0]["step"]
 
 
-def test_resuming_with_another_model_is_a_config_error(tiny_config, tmp_path):
+@pytest.mark.parametrize("override, message", [
+    ("model.gin_channels=8", "model.gin_channels: 16 in the checkpoint, 8 now"),
+    ("model/discriminator=mpd_msd", "model.discriminator.name: avocodo in the checkpoint, mpd_msd now"),
+])
+def test_resuming_with_another_model_is_a_config_error(tiny_config, override, message):
     Trainer(tiny_config("train.max_steps=1")).fit()
-    with pytest.raises(ConfigError, match="different model config"):
-        Trainer(tiny_config("train.max_steps=2", "model.optim.learning_rate=1e-3"))
+    with pytest.raises(ConfigError, match=message):
+        Trainer(tiny_config("train.max_steps=2", override))
+
+
+def test_resuming_may_change_the_optimiser_and_loss_settings(tiny_config, caplog):
+    Trainer(tiny_config("train.max_steps=3")).fit()  # epochs of 2 batches: the schedule stepped once
+    with caplog.at_level(logging.INFO):
+        resumed = Trainer(tiny_config("train.max_steps=5", "model.optim.learning_rate=1e-3",
+                                      "model.optim.lr_decay=0.5", "model.loss.mel=20"))
+    assert "resuming with model.optim.learning_rate=0.001 (the checkpoint has 0.0002)" in caplog.text
+    assert "resuming with model.loss.mel=20 (the checkpoint has 15.0)" in caplog.text
+    assert resumed.step == 3 and resumed.weights.mel == 20
+    for optimiser in (resumed.optim_g, resumed.optim_d):
+        assert optimiser.param_groups[0]["lr"] == pytest.approx(1e-3 * 0.5)
+    resumed.fit()
+    assert resumed.sched_g.get_last_lr() == pytest.approx([1e-3 * 0.25])
 
 
 def _poisoned_dump(data_dir, tmp_path, poisoned: int) -> str:
@@ -67,6 +90,49 @@ def test_a_nonfinite_step_is_skipped_and_counted(tiny_config, data_dir, recorder
     assert all(torch.isfinite(t).all() for t in trainer.generator.state_dict().values())
     assert recorder.series("nonfinite_steps")[4] == 1.0
     assert (tmp_path / "exp" / "checkpoints" / "last.pt").is_file()
+
+
+def test_a_checkpoint_due_during_skipped_steps_waits_for_a_finite_one(tiny_config, data_dir, recorder, tmp_path):
+    override = _poisoned_dump(data_dir, tmp_path, poisoned=1)
+    Trainer(tiny_config("train.max_steps=3", "train.batch_size=1", "train.checkpoint_interval=1", override)).fit()
+    counts = recorder.series("nonfinite_steps")
+    skipped = [step for step in counts if counts[step] > counts.get(step - 1, 0.0)]
+    assert skipped == [2]  # the poisoned clip comes second in epoch 0
+    names = sorted(p.name for p in (tmp_path / "exp" / "checkpoints").glob("step_*.pt"))
+    assert names == ["step_00000001.pt", "step_00000003.pt"]
+
+
+def test_a_nonfinite_generator_loss_undoes_the_discriminator_step(tiny_config, tmp_path):
+    """A learning rate of 1e6: the discriminator's loss is finite, its update makes the generator's NaN."""
+    trainer = Trainer(tiny_config("train.max_steps=10", "model.optim.learning_rate=1e6", "train.max_nonfinite_steps=3",
+                                  "train.checkpoint_interval=1"))
+    generator, discriminator = _params(trainer.generator), _params(trainer.discriminator)
+    with pytest.raises(TrainingDiverged, match=r"non-finite loss .* e\.g\. model\.optim\.learning_rate=100000$"):
+        trainer.fit()
+    assert trainer.guard.total == 3
+    for before, module in ((generator, trainer.generator), (discriminator, trainer.discriminator)):
+        assert all(torch.equal(before[name], tensor) for name, tensor in module.state_dict().items())
+    assert trainer.optim_d.state_dict()["state"] == {} and trainer.optim_g.state_dict()["state"] == {}
+    assert [p.name for p in (tmp_path / "exp" / "checkpoints").iterdir()] == ["initial.pt"]
+
+
+def test_the_divergence_message_prints_a_resume_command_that_is_accepted(data_dir, tmp_path, capfd):
+    from toolkit.bin.train import main
+
+    exp = tmp_path / "exp"
+    assert main(cli_overrides(data_dir, exp, "train.max_steps=1")) == 0
+    assert main(cli_overrides(data_dir, exp, "train.max_steps=10", "model.optim.learning_rate=1e6",
+                              "train.max_nonfinite_steps=2")) == 1
+    error = [line for line in capfd.readouterr().err.splitlines() if "ERROR" in line]
+    assert len(error) == 1 and "training stopped at step 3: 2 consecutive steps" in error[0]
+    command = shlex.split(error[0].split("with a lower learning rate: ", 1)[1])
+    assert command[:3] == [sys.executable, "-m", "toolkit.bin.train"] and f"exp_dir={exp}" in command
+    assert command[-1] == "model.optim.learning_rate=100000" and "model.optim.learning_rate=1e6" not in command
+
+    main(command[3:])  # still too high a rate for this test's purpose: it must only be accepted
+    log = capfd.readouterr().err
+    assert "resuming with model.optim.learning_rate=100000 (the checkpoint has 0.0002)" in log  # step 1's
+    assert "resumed from " + str(exp / "checkpoints" / "last.pt") + ": step 1," in log
 
 
 def test_too_many_nonfinite_steps_stop_without_a_checkpoint(tiny_config, data_dir, tmp_path):
@@ -161,3 +227,31 @@ def test_generator_gradients_are_value_clipped(tiny_config):
     d_max = max(p.grad.abs().max().item() for p in trainer.discriminator.parameters() if p.grad is not None)
     assert g_max == pytest.approx(1e-4)  # clamped, and some gradient reached the bound
     assert d_max > 1e-4  # the discriminator is not clipped (as in the reference)
+
+
+def _enabled_cpu_scalers(monkeypatch):
+    """What fp16 brings on a GPU, on the CPU: an enabled GradScaler per optimiser (autocast stays off)."""
+    monkeypatch.setattr(Precision, "grad_scaler", lambda self: torch.amp.GradScaler("cpu"))
+
+
+def test_an_enabled_grad_scaler_survives_skipped_steps_and_changes_nothing(tiny_config, data_dir, recorder,
+                                                                           tmp_path, monkeypatch):
+    """The scaler unscales once per applied step, after the finite check; a scale of 2**16 is exact in fp32."""
+    override = _poisoned_dump(data_dir, tmp_path, poisoned=1)
+    common = ("train.max_steps=4", "train.batch_size=1", "train.log_interval=1", override)
+    plain = Trainer(tiny_config(*common, exp_dir=tmp_path / "plain"))
+    plain.fit()
+    expected = {tag: recorder.series(tag) for tag in ("loss/g/total", "grad_norm/d", "grad_norm/g")}
+    recorder.scalars.clear()
+
+    _enabled_cpu_scalers(monkeypatch)
+    scaled = Trainer(tiny_config(*common, exp_dir=tmp_path / "scaled"))
+    assert scaled.scaler_d.is_enabled() and scaled.scaler_g.is_enabled()
+    scaled.fit()
+    assert scaled.guard.total == plain.guard.total == 1
+    assert scaled.scaler_d.get_scale() == scaled.scaler_g.get_scale() == 2.0 ** 16
+    for tag, series in expected.items():
+        assert recorder.series(tag) == pytest.approx(series, rel=1e-5, nan_ok=True), tag
+    for module in ("generator", "discriminator"):
+        reference, got = _params(getattr(plain, module)), _params(getattr(scaled, module))
+        assert all(torch.allclose(reference[name], got[name], rtol=1e-5, atol=1e-7) for name in reference), module
