@@ -518,8 +518,8 @@ class Trainer:
                     self._end_epoch()
         if self.guard.consecutive:
             logger.warning(
-                "the last %d steps had non-finite losses and were skipped; no checkpoint is written during such "
-                "a run of steps, so the newest one in %s is kept", self.guard.consecutive, self.checkpoints.directory,
+                "training ended inside a run of %d skipped steps (non-finite losses); no checkpoint is written "
+                "during one, so the newest in %s is kept", self.guard.consecutive, self.checkpoints.directory,
             )
         elif saved_at != (self.step, self.epoch):
             self.save(periodic=False)

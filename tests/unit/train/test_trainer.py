@@ -92,14 +92,21 @@ def test_a_nonfinite_step_is_skipped_and_counted(tiny_config, data_dir, recorder
     assert (tmp_path / "exp" / "checkpoints" / "last.pt").is_file()
 
 
-def test_a_checkpoint_due_during_skipped_steps_waits_for_a_finite_one(tiny_config, data_dir, recorder, tmp_path):
+def test_no_checkpoint_is_written_during_skipped_steps(tiny_config, data_dir, recorder, tmp_path, caplog):
     override = _poisoned_dump(data_dir, tmp_path, poisoned=1)
-    Trainer(tiny_config("train.max_steps=3", "train.batch_size=1", "train.checkpoint_interval=1", override)).fit()
-    counts = recorder.series("nonfinite_steps")
-    skipped = [step for step in counts if counts[step] > counts.get(step - 1, 0.0)]
-    assert skipped == [2]  # the poisoned clip comes second in epoch 0
-    names = sorted(p.name for p in (tmp_path / "exp" / "checkpoints").glob("step_*.pt"))
-    assert names == ["step_00000001.pt", "step_00000003.pt"]
+    settings = ("train.batch_size=1", "train.checkpoint_interval=1", override)
+    checkpoints = tmp_path / "exp" / "checkpoints"
+    with caplog.at_level(logging.WARNING):
+        Trainer(tiny_config("train.max_steps=2", *settings)).fit()  # the poisoned clip comes second in epoch 0
+    assert "training ended inside a run of 1 skipped steps" in caplog.text
+    assert load_checkpoint(checkpoints / "last.pt")["step"] == 1
+
+    resumed = Trainer(tiny_config("train.max_steps=3", *settings))
+    assert resumed.step == 1
+    resumed.fit()  # step 2 is skipped again; its checkpoint waits for step 3
+    assert recorder.series("nonfinite_steps") == {1: 0.0, 2: 1.0, 3: 1.0}
+    assert sorted(p.name for p in checkpoints.glob("step_*.pt")) == ["step_00000001.pt", "step_00000003.pt"]
+    assert load_checkpoint(checkpoints / "last.pt")["step"] == 3
 
 
 def test_a_nonfinite_generator_loss_undoes_the_discriminator_step(tiny_config, tmp_path):
