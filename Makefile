@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PLUGINS := $(wildcard plugins/*/setup.cfg)
 PYTEST_ARGS ?=
 
-.PHONY: install test test-fast demo bench clean
+.PHONY: install test test-fast demo bench screenshots clean
 
 $(STAMP): setup.cfg pyproject.toml constraints.txt $(PLUGINS)
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(VENV)/bin/pytest -q -m "not slow" $(PYTEST_ARGS)
+
+# the README's picture of `toolkit audition`, made by the app's browser test (headless Chromium)
+screenshots: $(STAMP)
+	FOLEY_SCREENSHOTS=$(CURDIR)/docs/images $(VENV)/bin/pytest -q -p no:cacheprovider tests/unit/pretrained/test_audition_browser.py
 
 demo: $(STAMP)
 	cd recipes/dcase23_task7 && ./run.sh --dataset demo --tag demo --config conf/demo.sh

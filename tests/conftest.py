@@ -1,10 +1,11 @@
-"""Shared fixtures: the reference data in ../shared/data (skipped where absent), a local HTTP server, and
-torch thread hygiene."""
+"""Shared fixtures: the reference data in ../shared/data (skipped where absent), a local HTTP server, a
+headless Chromium, and torch thread hygiene."""
 from __future__ import annotations
 
 import functools
 import http.server
 import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import torch
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("FOLEY_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="session")
@@ -55,3 +58,24 @@ def served(tmp_path):
     yield root, f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     httpd.server_close()
+
+
+@pytest.fixture
+def driver(tmp_path):
+    """A headless Chromium (selenium) that logs its network requests (performance log) and console (browser log)."""
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install selenium)")
+    if not (CHROMEDRIVER.is_file() and CHROMIUM):
+        pytest.skip("no Chromium browser installed (apt-get install -y chromium chromium-driver)")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--autoplay-policy=no-user-gesture-required", f"--user-data-dir={tmp_path / 'profile'}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    browser = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    browser.implicitly_wait(0)
+    yield browser
+    browser.quit()

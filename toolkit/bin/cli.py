@@ -21,6 +21,7 @@ COMMANDS = {
     "quality": ("quality", "audibility and variety of a generated set against real clips, with the demo targets"),
     "pack": ("pack", "pack a checkpoint or an ensemble of an experiment as a model package"),
     "synth": ("synth", "generate clips of some categories from a model package into a folder"),
+    "audition": ("audition", "a web page on this machine to hear and download variations of a model package"),
     "select": ("select", "grid-search checkpoints x noise scales per category (Hydra app)"),
     "report": ("report", "write the static HTML report of an experiment"),
     "listening-test": ("listening_test", "build a blind listening-test page"),

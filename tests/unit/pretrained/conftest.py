@@ -49,3 +49,15 @@ def package(experiment, tmp_path_factory) -> Path:
 def package_copy(package, tmp_path) -> Path:
     """A private copy of the package that a test may damage."""
     return Path(shutil.copytree(package, tmp_path / package.name))
+
+
+@pytest.fixture
+def audition_server(package, tmp_path):
+    """The audition app of the tiny package, served on a free local port in a background thread."""
+    from toolkit.audition import Audition, AuditionServer
+    from toolkit.pretrained import FoleyModel
+
+    server = AuditionServer(Audition(FoleyModel.from_pretrained(package, device="cpu"), tmp_path / "takes"), port=0)
+    server.start()
+    yield server
+    server.stop()

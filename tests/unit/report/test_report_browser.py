@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -21,31 +20,16 @@ from toolkit.report.order import presentation_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SEED = 4242
 WIDTH = 1400
 SCREENSHOTS = Path(os.environ.get("FOLEY_SCREENSHOTS") or Path(__file__).resolve().parents[3] / "build" / "screenshots")
 
 
 @pytest.fixture
-def driver(tmp_path):
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install selenium)")
-    if not (CHROMEDRIVER.is_file() and CHROMIUM):
-        pytest.skip("no Chromium browser installed (apt-get install -y chromium chromium-driver)")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--autoplay-policy=no-user-gesture-required", f"--window-size={WIDTH},900",
-                 f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(flag)
-    browser = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    browser.implicitly_wait(0)
-    yield browser
-    browser.quit()
+def driver(driver):
+    """The shared headless Chromium (tests/conftest.py) at this test's width."""
+    driver.set_window_size(WIDTH, 900)
+    return driver
 
 
 def wait(driver, condition, seconds: float = 20):
