@@ -252,7 +252,11 @@ if [ "${stage}" -le 3 ] && [ "${stop_stage}" -ge 3 ]; then
     log "Stage 3: train ${tag} on ${dump_dir} -> ${exp}/checkpoints (resumes from last.pt)"
     if ! skip_stage "${exp}/.train.done" ""; then
         [ "${ngpu}" -eq 0 ] || launcher=(torchrun --standalone --nproc_per_node "${ngpu}")
+        # what the trainer's divergence advice tells the user to run (with a lower learning rate appended)
+        TOOLKIT_RERUN="$(printf '%q' "$(cd "${exp}" && pwd)/run.sh") --stage 3 --stop-stage 3"
+        export TOOLKIT_RERUN
         python_stage toolkit.bin.train train ${overrides[@]+"${overrides[@]}"}
+        unset TOOLKIT_RERUN
         launcher=("${python}")
         mark_done "${exp}/.train.done" ""
     fi

@@ -135,7 +135,8 @@ def test_ngpu_launches_torchrun_standalone(recipe, run_recipe, recipe_env, tmp_p
     """Two --ngpu runs on one machine must not share a rendezvous port: torchrun --standalone."""
     stub = tmp_path / "bin" / "torchrun"
     stub.parent.mkdir()
-    stub.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {tmp_path / "args"}\n')
+    stub.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {tmp_path / "args"}\n'
+                    f'printf "%s" "$TOOLKIT_RERUN" > {tmp_path / "rerun"}\n')
     stub.chmod(0o755)
     env = {**recipe_env, "PATH": f"{stub.parent}:{recipe_env['PATH']}"}
     result = subprocess.run(["./run.sh", "--dataset", "demo", "--tag", "ddp", "--stage", "3", "--stop-stage", "3",
@@ -145,6 +146,8 @@ def test_ngpu_launches_torchrun_standalone(recipe, run_recipe, recipe_env, tmp_p
     args = (tmp_path / "args").read_text().splitlines()
     assert args[:5] == ["--standalone", "--nproc_per_node", "2", "-m", "toolkit.bin.train"]
     assert "exp_dir=exp/ddp" in args and "train.max_steps=1" in args
+    # the divergence advice resumes through the experiment's own run.sh (model.optim.* keeps the tag)
+    assert (tmp_path / "rerun").read_text() == f"{recipe / 'exp' / 'ddp' / 'run.sh'} --stage 3 --stop-stage 3"
 
 
 def test_data_lock_does_not_advise_another_tag(recipe, run_recipe):
