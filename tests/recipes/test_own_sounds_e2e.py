@@ -10,6 +10,7 @@ import soundfile as sf
 
 from toolkit.bin import listening_test
 from toolkit.models.presets import TINY_OVERRIDES
+from toolkit.score.layout import score_files
 
 pytestmark = pytest.mark.slow
 
@@ -52,7 +53,8 @@ def test_own_categories_through_stages_0_to_7(recipe, run_recipe, tmp_path):
         assert (info.samplerate, info.frames, info.channels) == (22050, 44100, 1)
     rows = [json.loads(line) for line in (gen / "manifest.jsonl").read_text().splitlines()]
     assert sorted({(r["category"], r["category_id"]) for r in rows}) == [(n, i) for i, n in enumerate(NAMES)]
-    score = json.loads((gen / "score" / "score.json").read_text())
+    (score_file,) = score_files(gen)
+    score = json.loads(score_file.read_text())
     assert score["categories"] == NAMES and sorted(score["metrics"]["fad"]["per_category"]) == NAMES
     assert score["clip_format"] == {"sample_rate": 22050, "clip_samples": 44100}
     report = (exp / "report" / "index.html").read_text()
