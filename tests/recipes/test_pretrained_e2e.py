@@ -11,6 +11,7 @@ import textwrap
 import numpy as np
 import pytest
 
+from toolkit.audio import fit_length
 from toolkit.bin.pack import main as pack_main
 from toolkit.generate import FastGenerator, clip_seed
 from toolkit.train.checkpoint import load_generator
@@ -73,6 +74,6 @@ def test_demo_model_packed_and_loaded_from_the_package_alone(recipe, run_recipe,
 
 
 def _recipe_float_output(checkpoint):
-    """GunShot clip 1 as the recipe's generation computes it before writing PCM_16."""
+    """GunShot clip 1 as the recipe's generation computes it before writing PCM_16 (whole frames, padded)."""
     generator = FastGenerator(load_generator(checkpoint)[0], "cpu")
-    return generator([2], [0.7], [clip_seed(5, "GunShot", 1)]).numpy()
+    return fit_length(generator([2], [0.7], [clip_seed(5, "GunShot", 1)]).numpy(), 88200)
