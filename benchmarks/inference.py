@@ -156,6 +156,11 @@ def whole_path(model_cfg, state: dict, device: torch.device, clips_per_category:
     return result
 
 
+def gflop_per_clip(generator: FastGenerator) -> float:
+    """Multiply-adds of one clip, as GFLOP (2 per MAC)."""
+    return round(2 * count_macs(generator.model, lambda: generator([0], 0.667, [0])) / 1e9, 1)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
@@ -182,9 +187,7 @@ def main() -> int:
     result: dict = {"machine": {**describe_machine(), "cpu_bf16_flags": cpu_bf16_flags()},
                     "load_before": load_condition(), "model": cfg.model.prior_encoder.name,
                     "overrides": args.overrides, "device": str(device), "batch": 1, "repeats": args.repeats}
-    probe = FastGenerator(fresh(), device)
-    result["gflop_per_clip"] = round(2 * count_macs(probe.model, lambda: probe([0], 0.667, [0])) / 1e9, 1)
-    del probe
+    result["gflop_per_clip"] = gflop_per_clip(FastGenerator(fresh(), device))
     thread_counts = args.threads if device.type == "cpu" else [torch.get_num_threads()]
     result["per_clip"] = {}
     for threads in thread_counts:
