@@ -8,14 +8,19 @@ run on folded weights under ``torch.inference_mode``); only ``precision`` other 
 from __future__ import annotations
 
 import logging
-from typing import Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 from torch.nn.utils import parametrize
 
+from toolkit.audio import fit_length
 from toolkit.errors import ConfigError
 from toolkit.numerics import autocast, native_bf16, resolve_precision
+
+if TYPE_CHECKING:
+    from toolkit.generate.plan import ClipJob
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +108,15 @@ class FastGenerator:
         with torch.inference_mode(), autocast(self.device, self.precision):
             audio = self.model.infer(ids, scales, list(seeds))
         return audio.squeeze(1).float().cpu()
+
+    def batches(self, jobs: Sequence[ClipJob], batch_size: int,
+                clip_samples: int) -> Iterator[tuple[Sequence[ClipJob], np.ndarray]]:
+        """``(batch of jobs, their clips [b, clip_samples])`` in order, ``batch_size`` jobs at a time; each clip is
+        zero-padded (or cropped) to ``clip_samples``, the training clips' length."""
+        for start in range(0, len(jobs), batch_size):
+            batch = jobs[start : start + batch_size]
+            audio = self([j.category_id for j in batch], [j.noise_scale for j in batch], [j.seed for j in batch])
+            yield batch, fit_length(audio.numpy(), clip_samples)
 
     def clip_bytes(self) -> int:
         """Estimated peak activation memory of one clip: one clip is generated while forward hooks record

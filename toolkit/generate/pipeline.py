@@ -11,7 +11,6 @@ from typing import Any, Mapping
 
 from tqdm import tqdm
 
-from toolkit.audio import fit_length
 from toolkit.errors import ConfigError
 from toolkit.generate.fast import FastGenerator, set_threads
 from toolkit.generate.plan import ClipJob, GenerationPlan, output_dir_for
@@ -113,11 +112,9 @@ def _run(generator: FastGenerator, jobs: list[ClipJob], batch_size: int, writer:
          bar: tqdm) -> None:
     """Generate and write ``jobs``; each clip is zero-padded (or cropped) to the training clips' length."""
     data = plan.trained_on
-    for start in range(0, len(jobs), batch_size):
-        batch = jobs[start : start + batch_size]
-        audio = generator([j.category_id for j in batch], [j.noise_scale for j in batch], [j.seed for j in batch])
-        for job, clip in zip(batch, audio.numpy()):
-            writer.write(job, fit_length(clip, data.clip_samples), data.sample_rate)
+    for batch, audio in generator.batches(jobs, batch_size, data.clip_samples):
+        for job, clip in zip(batch, audio):
+            writer.write(job, clip, data.sample_rate)
         bar.update(len(batch))
 
 

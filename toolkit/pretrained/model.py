@@ -8,7 +8,6 @@ import yaml
 from torch import nn
 from tqdm import tqdm
 
-from toolkit.audio import fit_length
 from toolkit.categories import CategorySet
 from toolkit.errors import ConfigError, DataError
 from toolkit.generate import ClipJob, FastGenerator, GenerateOptions, clip_seed, load_ensemble
@@ -133,10 +132,10 @@ class FoleyModel:
         batch_size = 1 if n == 1 else self._batch_size(label, generator)
         audio = np.empty((n, self.clip_samples), dtype=np.float32)
         with tqdm(total=n, desc=f"generate {jobs[0].category}", unit="clip", disable=not progress) as bar:
-            for first in range(0, n, batch_size):
-                batch = jobs[first : first + batch_size]
-                clips = generator([j.category_id for j in batch], [j.noise_scale for j in batch], [j.seed for j in batch])
-                audio[first : first + len(batch)] = fit_length(clips.numpy(), self.clip_samples)
+            first = 0
+            for batch, clips in generator.batches(jobs, batch_size, self.clip_samples):
+                audio[first : first + len(batch)] = clips
+                first += len(batch)
                 bar.update(len(batch))
         return audio
 
