@@ -19,6 +19,7 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from toolkit.audio import fit_length, read_audio, to_mono
 from toolkit.data.manifest import read_manifest
 from toolkit.errors import ConfigError, DataError, ToolkitError
+from toolkit.fileio import load_refusal_reason
 
 DUMP_KEYS = ("path", "category_id", "feature_path")
 #: The reference peak-normalises every clip to 0.95 (``data.peak_normalize``; null disables it).
@@ -51,7 +52,8 @@ def load_feature(path: str | Path) -> Tensor:
     except FileNotFoundError:
         raise DataError(f"feature {path} is missing; {DUMP_AGAIN}") from None
     except Exception as exc:  # torch raises many types on a damaged file; its messages advise unsafe loading
-        raise DataError(f"feature {path} cannot be loaded ({type(exc).__name__}); delete it and {DUMP_AGAIN}") from None
+        raise DataError(
+            f"feature {path} cannot be loaded ({load_refusal_reason(exc)}); delete it and {DUMP_AGAIN}") from None
     if not isinstance(feature, Tensor) or feature.dim() != 2:
         raise DataError(f"feature {path} is not a [freqs, frames] spectrogram; delete it and {DUMP_AGAIN}")
     return feature

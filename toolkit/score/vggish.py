@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from toolkit.errors import ComponentError
-from toolkit.fileio import file_digest
+from toolkit.fileio import file_digest, load_refusal_reason
 from toolkit.score.batched import BatchedEmbedding
 from toolkit.score.inputs import read_float_audio, read_raw_wav
 from toolkit.score.vggish_frontend import MODES, log_mel_examples
@@ -75,8 +75,8 @@ def load_vggish_state_dict(model: VGGish, path: str | Path) -> None:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch's own messages run to many lines and advise unsafe loading
         raise ComponentError(
-            f"VGGish weights {path} cannot be loaded as a state dict ({type(exc).__name__}); it is damaged or not "
-            "the torchvggish file vggish-10086976.pth: download it again (see docs/scoring.md)"
+            f"VGGish weights {path} cannot be loaded as a state dict ({load_refusal_reason(exc)}); it is damaged or "
+            "not the torchvggish file vggish-10086976.pth: download it again (see docs/scoring.md)"
         ) from None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise ComponentError(f"VGGish weights {path} are not a state dict of tensors (got {type(state).__name__})")
