@@ -120,7 +120,8 @@ def load_isolated(load: Callable[[], Any], what: str) -> tuple[Any, str | None]:
         return None, f"{type(exc).__name__}: {exc}".splitlines()[0]
 
 
-def _version_of(distribution: str) -> str:
+def distribution_version(distribution: str) -> str:
+    """The installed version of ``distribution``, or ``source`` (a checkout on sys.path, not installed)."""
     try:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:
@@ -226,7 +227,7 @@ class Registry:
                     kind, spec.name, existing.distribution, spec.distribution,
                 )
                 return
-        info = ComponentInfo(kind, spec.name, spec.value, spec.distribution, _version_of(spec.distribution))
+        info = ComponentInfo(kind, spec.name, spec.value, spec.distribution, distribution_version(spec.distribution))
         obj, info.error = load_isolated(spec.load, f"{kind} '{spec.name}' from {spec.distribution}")
         if info.error is None:
             base = self.base_class(kind)

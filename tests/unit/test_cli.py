@@ -1,14 +1,23 @@
 """The ``toolkit`` console script: list, summary errors, dispatch."""
 from __future__ import annotations
 
+import importlib
+import json
 import os
+import pkgutil
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from toolkit.bin import cli, summary
+import toolkit.bin
+from toolkit.bin import cli, list_components, summary
 from toolkit.registry import KINDS
+
+RECIPE_CONF = Path(__file__).resolve().parents[2] / "recipes" / "dcase23_task7" / "conf"
+BIN_MODULES = sorted(module.name for module in pkgutil.iter_modules(toolkit.bin.__path__))
 
 
 def run_toolkit(*args: str) -> subprocess.CompletedProcess:
@@ -85,3 +94,91 @@ def test_list_survives_plugins_that_exit_at_import(tmp_path):
     assert quits[3] == "quitting-plugin" and " ".join(quits[5:]) == "error: SystemExit: plugin says bye"
     assert any(row[:2] == ["prior_encoder", "vifs"] for row in rows)
     assert "hook plugin quits_hooks (quitting-plugin): error: SystemExit: plugin says bye" in result.stderr
+
+
+def test_no_arguments_prints_the_help_and_fails(capsys):
+    assert cli.main([]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: toolkit <command>") and "summary" in err and "completion" in err
+
+
+def test_version(capsys):
+    from importlib.metadata import version
+
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out == f"toolkit (foley-toolkit) {version('foley-toolkit')}\n"
+
+
+@pytest.mark.parametrize("name", BIN_MODULES)
+def test_every_module_runs_as_python_m_and_prints_plain_help(name, capsys):
+    """``python -m toolkit.bin.<name>`` runs its main (or says it is no command); --help is plain text."""
+    module = importlib.import_module(f"toolkit.bin.{name}")
+    source = Path(module.__file__).read_text(encoding="utf-8")
+    assert 'if __name__ == "__main__":' in source, f"python -m toolkit.bin.{name} would print nothing"
+    if not hasattr(module, "main"):
+        return
+    try:
+        code = module.main(["--help"])
+    except SystemExit as exc:
+        code = exc.code
+    out = capsys.readouterr().out
+    assert code in (0, None) and out.startswith("usage: "), out
+    assert "``" not in out and ":mod:" not in out and ":func:" not in out, out
+
+
+def test_python_m_help_of_a_command_and_of_the_plumbing():
+    result = subprocess.run([sys.executable, "-m", "toolkit.bin.summary", "--help"], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.startswith("usage: toolkit summary"), result.stderr
+    result = subprocess.run([sys.executable, "-m", "toolkit.bin.app"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and "not a command; run: toolkit --help" in result.stderr
+
+
+def test_hydra_app_help_names_the_command_and_its_groups(capsys):
+    from toolkit.bin import train
+
+    assert train.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: toolkit train [OVERRIDES...]")
+    assert "powered by Hydra" not in out and "model/prior_encoder: " in out and "exp_dir" in out
+
+
+def test_list_json(capsys):
+    assert list_components.main(["prior_encoder", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    vifs = next(row for row in rows if row["name"] == "vifs")
+    assert vifs == {"kind": "prior_encoder", "name": "vifs", "class": "toolkit.components.prior_encoders.vifs:VIFSPriorEncoder",
+                    "distribution": "foley-toolkit", "version": vifs["version"], "status": "ok"}
+    assert {row["kind"] for row in rows} == {"prior_encoder"}
+
+
+def test_summary_of_a_recipe_preset_shows_slots_and_loss_weights(capsys):
+    assert summary.main(["--config-dir", str(RECIPE_CONF), "+experiment=vits", "--json"]) == 0
+    vits = json.loads(capsys.readouterr().out)
+    assert {slot: chosen["name"] for slot, chosen in vits["components"].items()} == {
+        "prior_encoder": "vits", "posterior_encoder": "wavenet", "flow": "residual_coupling",
+        "decoder": "hifigan", "discriminator": "mpd_msd", "augmentation": "none"}
+    assert vits["loss"]["latent"] == 0.0 and vits["loss"]["mel"] == 45.0
+    assert vits["parameters"]["generator.total"] > 0
+    assert summary.main(["--config-dir", str(RECIPE_CONF), "+experiment=vifs_demo", "model.loss.mel=20"]) == 0
+    text = capsys.readouterr().out
+    assert "  prior_encoder      vifs " in text and "VIFSPriorEncoder" in text
+    assert "loss weights: adv 1.0, fm 2.0, mel 20, kl 10.0, latent 1.0" in text
+
+
+def test_summary_config_dir_must_exist(tmp_path, capsys):
+    assert summary.main(["--config-dir", str(tmp_path / "nowhere"), "+experiment=vifs_demo"]) == 2
+    assert "--config-dir" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_bash_completion_completes_commands_options_and_hydra_choices():
+    checks = {"toolkit su": "summary", "toolkit list --j": "--json", "toolkit list pri": "prior_encoder",
+              "toolkit train model/prior_encoder=vi": "vifs vits"}
+    lines = ['eval "$(toolkit completion bash)"']
+    for line in checks:
+        lines.append(f'COMP_LINE="{line}"; COMP_POINT=${{#COMP_LINE}}; _toolkit_complete; echo "${{COMPREPLY[*]}}"')
+    env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])}
+    result = subprocess.run(["bash", "-c", "\n".join(lines)], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == list(checks.values())

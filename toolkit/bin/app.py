@@ -1,8 +1,10 @@
-"""Shared plumbing of the command-line entry points: Hydra apps and one-line user errors."""
+"""Shared plumbing of the command-line entry points: plain-text help, Hydra apps and one-line user errors."""
 from __future__ import annotations
 
+import argparse
 import functools
 import logging
+import re
 import sys
 from typing import Callable, Sequence
 
@@ -10,6 +12,28 @@ from toolkit.config import CONFIG_MODULE, check_component_overrides
 from toolkit.errors import ComponentError, ToolkitError
 
 logger = logging.getLogger("toolkit")
+
+
+def plain_text(doc: str) -> str:
+    """A docstring as --help shows it: reST roles (:mod:, :func: ...) and double-backquoted literals lose their
+    markup."""
+    text = re.sub(r":[\w:.-]+:`~?([^`]+)`", r"\1", doc)
+    return re.sub(r"``([^`]+)``", r"\1", text).strip()
+
+
+def command_parser(prog: str, doc: str) -> argparse.ArgumentParser:
+    """The argument parser of a command: ``doc`` (its module docstring) as plain text, line breaks kept."""
+    return argparse.ArgumentParser(prog=prog, description=plain_text(doc),
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def command_name(module: str) -> str:
+    """How a user runs ``toolkit.bin.<module>``: ``toolkit <command>``, or ``python -m`` for internal stages."""
+    from toolkit.bin.cli import COMMANDS
+
+    short = module.rpartition(".")[2]
+    names = [name for name, (target, _) in COMMANDS.items() if target == short]
+    return f"toolkit {names[0]}" if names else f"python -m {module}"
 
 
 def fail(message: str, code: int = 2) -> int:
@@ -46,6 +70,10 @@ def hydra_app(task: Callable, config_name: str = "config") -> Callable[[Sequence
         from toolkit.plugins import bootstrap
 
         argv = list(sys.argv[1:] if argv is None else argv)
+        if "--help" in argv or "-h" in argv:  # the command's own text above Hydra's list of groups and keys
+            print(f"usage: {command_name(task.__module__)} [OVERRIDES...]  (Hydra: key=value, group=option)\n")
+            print(plain_text(sys.modules[task.__module__].__doc__ or ""))
+            argv.append("hydra.help.header=")
         try:
             bootstrap()
             check_component_overrides(argv)
@@ -62,3 +90,7 @@ def hydra_app(task: Callable, config_name: str = "config") -> Callable[[Sequence
         return 0
 
     return main
+
+
+if __name__ == "__main__":
+    sys.exit("toolkit.bin.app is the commands' shared plumbing, not a command; run: toolkit --help")

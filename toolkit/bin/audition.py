@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from toolkit.bin.app import fail, user_errors
+from toolkit.bin.app import command_parser, fail, user_errors
 from toolkit.bin.synth import add_model_arguments, load_model
 
 logger = logging.getLogger("toolkit")
@@ -17,7 +17,7 @@ logger = logging.getLogger("toolkit")
 def parser() -> argparse.ArgumentParser:
     from toolkit.audition.server import DEFAULT_HOST, DEFAULT_PORT
 
-    p = argparse.ArgumentParser(prog="toolkit audition", description=__doc__)
+    p = command_parser("toolkit audition", __doc__)
     add_model_arguments(p)
     p.add_argument("--host", default=DEFAULT_HOST,
                    help=f"address to listen on [{DEFAULT_HOST}: this machine only]; another address lets other "

@@ -6,6 +6,7 @@ import os
 import sys
 
 from toolkit.log import setup_logging
+from toolkit.registry import TOOLKIT_DISTRIBUTION, distribution_version
 
 #: command -> (module under toolkit.bin, one-line help)
 COMMANDS = {
@@ -26,19 +27,27 @@ COMMANDS = {
     "report": ("report", "write the static HTML report of an experiment"),
     "listening-test": ("listening_test", "build a blind listening-test page"),
     "listening-results": ("listening_results", "merge listening-test answers into MOS tables"),
+    "completion": ("completion", "print a bash/zsh completion script: eval \"$(toolkit completion bash)\""),
 }
 
 
 def usage() -> str:
-    lines = ["usage: toolkit <command> [args...]", "", "commands:"]
+    lines = ["usage: toolkit <command> [args...]", "       toolkit --version", "", "commands:"]
     lines += [f"  {name:<18} {text}" for name, (_, text) in COMMANDS.items()]
+    lines += ["", "`toolkit <command> --help` describes a command."]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] in ("-h", "--help", "help"):
+    if not argv:  # no command: the help, but as a failure (a script that forgot its command should notice)
+        print(usage(), file=sys.stderr)
+        return 2
+    if argv[0] in ("-h", "--help", "help"):
         print(usage())
+        return 0
+    if argv[0] in ("-V", "--version"):
+        print(f"toolkit ({TOOLKIT_DISTRIBUTION}) {distribution_version(TOOLKIT_DISTRIBUTION)}")
         return 0
     command, rest = argv[0], argv[1:]
     if command not in COMMANDS:

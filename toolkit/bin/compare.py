@@ -1,17 +1,16 @@
 """``toolkit compare EXP_DIR``: the scores of every generated set of an experiment side by side."""
 from __future__ import annotations
 
-import argparse
 import sys
 
-from toolkit.bin.app import user_errors
+from toolkit.bin.app import command_parser, user_errors
 from toolkit.errors import DataError
 from toolkit.score.compare import write_comparison
 
 
 @user_errors
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="toolkit compare", description=__doc__)
+    parser = command_parser("toolkit compare", __doc__)
     parser.add_argument("exp_dir", help="experiment folder holding gen_*/score_<hash>/score.json")
     args = parser.parse_args(argv)
     text = write_comparison(args.exp_dir)

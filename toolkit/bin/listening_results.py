@@ -5,11 +5,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from toolkit.bin.app import user_errors
+from toolkit.bin.app import command_parser, user_errors
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="toolkit listening-results", description=__doc__)
+    p = command_parser("toolkit listening-results", __doc__)
     p.add_argument("files", nargs="+", type=Path, help="answers files exported from the test page")
     p.add_argument("--key", type=Path, required=True, help="key.json written by toolkit listening-test")
     p.add_argument("--out", type=Path, help="output folder for results.{md,json,png,html} (default: KEY's folder/results)")

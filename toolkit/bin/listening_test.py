@@ -5,11 +5,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from toolkit.bin.app import user_errors
+from toolkit.bin.app import command_parser, user_errors
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="toolkit listening-test", description=__doc__)
+    p = command_parser("toolkit listening-test", __doc__)
     p.add_argument("systems", nargs="+", metavar="SYSTEM",
                    help="NAME=DIR or DIR: clips in DCASE layout (DogBark/ or dog_bark/, directly or under "
                         "audio/ or generated_audio/)")

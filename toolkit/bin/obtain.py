@@ -7,19 +7,17 @@
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from toolkit.bin.app import user_errors
+from toolkit.bin.app import command_parser, user_errors
 from toolkit.categories import scan_category_folders
 from toolkit.data import dcase23
 from toolkit.errors import DataError
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="toolkit obtain", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = command_parser("toolkit obtain", __doc__)
     parser.add_argument("--dataset", default="dcase23", help="dcase23, demo or a folder of category folders")
     parser.add_argument("--out", required=True, type=Path, help="where the dataset appears (a folder or a link)")
     parser.add_argument("--seed", type=int, default=0, help="demo: seed of the synthesiser")

@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from toolkit.bin.app import user_errors
+from toolkit.bin.app import command_parser, user_errors
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="toolkit pack", description=__doc__)
+    p = command_parser("toolkit pack", __doc__)
     p.add_argument("exp_dir", type=Path, help="experiment folder exp/<tag>")
     which = p.add_mutually_exclusive_group()
     which.add_argument("--checkpoint", default="last", help="last, initial, step_N or a checkpoint file [last]")

@@ -5,12 +5,11 @@ Writes ``<out>/quality.json`` and ``quality.md`` and prints the table and each t
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
-from toolkit.bin.app import user_errors
+from toolkit.bin.app import command_parser, user_errors
 from toolkit.errors import DataError
 from toolkit.fileio import atomic_write_text
 from toolkit.score.inputs import find_audio_set
@@ -35,7 +34,7 @@ def _score(gen_dir: str | None, like: dict | None = None) -> dict | None:
 
 @user_errors
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="toolkit quality", description=__doc__.split("\n\n")[0])
+    parser = command_parser("toolkit quality", __doc__)
     parser.add_argument("generated", help="generated set: a gen_* folder (its audio/ and newest score_*/score.json are read)")
     parser.add_argument("reference", help="real clips: a folder in the DCASE layout or a prepared manifest .jsonl")
     parser.add_argument("--untrained", default=None, help="the untrained model's gen_* folder (FAD/KAD targets)")

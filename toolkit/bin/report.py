@@ -5,11 +5,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from toolkit.bin.app import user_errors
+from toolkit.bin.app import command_parser, user_errors
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="toolkit report", description=__doc__)
+    p = command_parser("toolkit report", __doc__)
     p.add_argument("exp_dir", type=Path, help="experiment folder exp/<tag>")
     p.add_argument("--out", type=Path, help="output folder (default EXP_DIR/report)")
     p.add_argument("--real", type=Path, help="real clips in DCASE layout (default: the config's data.valid_manifest)")

@@ -1,7 +1,7 @@
 """``toolkit score``: score generated audio against a reference (FAD, KAD, category fit, PRDC).
 
-    toolkit score --generated DIR --reference DIR|STATS_DIR --embedding vggish|soundnet \
-        [--mode dcase2023|standard] --out DIR [--vggish-weights PATH]
+    toolkit score --generated DIR --reference DIR|STATS_DIR --out DIR
+        [--embedding soundnet|vggish] [--mode dcase2023|standard] [--vggish-weights PATH]
 
 Writes ``score.json``, ``score.md`` and ``score.png`` into ``--out``. The recipe uses the Hydra form of the
 same stage, :mod:`toolkit.bin.score_stage`. See docs/scoring.md.
@@ -9,8 +9,9 @@ same stage, :mod:`toolkit.bin.score_stage`. See docs/scoring.md.
 from __future__ import annotations
 
 import argparse
+import sys
 
-from toolkit.bin.app import user_errors
+from toolkit.bin.app import command_parser, user_errors
 from toolkit.score.cache import DEFAULT_CACHE_DIR
 from toolkit.score.pipeline import ScoreOptions, run_scoring, use_all_cores
 from toolkit.score.prdc import DEFAULT_K
@@ -19,7 +20,7 @@ from toolkit.score.vggish_frontend import MODES
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="toolkit score", description=__doc__.split("\n\n")[0])
+    p = command_parser("toolkit score", __doc__)
     p.add_argument("--generated", required=True, metavar="DIR", help="generated set: DIR/<Category>/*.wav")
     p.add_argument("--reference", required=True, metavar="DIR",
                    help="reference audio in the same layout, or a STATS_DIR with <category>/gt_embedding.pkl")
@@ -69,3 +70,7 @@ def main(argv=None) -> int:
         print(f"{name:<14} {'n/a' if average is None else f'{average:.4f}'}")
     print(f"wrote {args.out}/score.json, score.md, score.png")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,14 +1,23 @@
-"""``toolkit summary [OVERRIDES...] [--json]``: build the composed model and count its parameters."""
+"""``toolkit summary [--config-dir DIR] [OVERRIDES...] [--json]``: the composed model: the component chosen
+for each slot, the loss weights and the parameter counts.
+
+A recipe's experiment presets compose as in its stages, e.g. from recipes/dcase23_task7:
+    toolkit summary --config-dir conf +experiment=vifs_demo
+"""
 from __future__ import annotations
 
-import argparse
 import json
+import sys
+from pathlib import Path
 
+from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
-from toolkit.bin.app import user_errors
+from toolkit.bin.app import command_parser, user_errors
 from toolkit.config import compose_config
+from toolkit.errors import ConfigError
 from toolkit.models.builder import build_discriminator, build_generator
+from toolkit.registry import MODEL_SLOTS, get_registry
 
 
 def count(module: nn.Module) -> int:
@@ -28,19 +37,60 @@ def parameter_counts(generator: nn.Module, discriminator: nn.Module) -> dict[str
     return counts
 
 
+def slot_components(model: DictConfig) -> dict[str, dict[str, str]]:
+    """Per model slot: the chosen component's name, its class and the distribution that provides it."""
+    registry = get_registry()
+    chosen = {}
+    for slot in MODEL_SLOTS:
+        info = registry.info(slot, model[slot].name)
+        chosen[slot] = {"name": info.name, "class": info.value, "distribution": info.distribution}
+    return chosen
+
+
+def config_dir_override(config_dir: str) -> str:
+    """The Hydra override that adds a recipe's ``conf`` folder (its ``experiment/*.yaml`` presets)."""
+    path = Path(config_dir).expanduser().resolve()
+    if not path.is_dir():
+        raise ConfigError(f"--config-dir {config_dir} is not a folder; pass a recipe's conf folder "
+                          "(e.g. recipes/dcase23_task7/conf)")
+    return f"hydra.searchpath=[file://{path}]"
+
+
+def print_summary(summary: dict) -> None:
+    print("components:")
+    for slot, chosen in summary["components"].items():
+        print(f"  {slot:<18} {chosen['name']:<22} {chosen['class']}  ({chosen['distribution']})")
+    print("loss weights: " + ", ".join(f"{key} {value}" for key, value in summary["loss"].items()))
+    print("parameters:")
+    counts = summary["parameters"]
+    width = max(map(len, counts))
+    for key, value in counts.items():
+        indent = "  " * (key.count(".") - 1 if not key.endswith(".total") else 0)
+        print(f"  {indent}{key:<{width}}  {value:>12,}")
+
+
 @user_errors
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="toolkit summary", description=__doc__)
-    parser.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. model=vits model/decoder=alias_free")
-    parser.add_argument("--json", action="store_true", help="print the counts as one JSON object")
+    parser = command_parser("toolkit summary", __doc__)
+    parser.add_argument("overrides", nargs="*",
+                        help="Hydra overrides, e.g. model=vits model/decoder=alias_free +experiment=vifs_demo")
+    parser.add_argument("--config-dir", metavar="DIR",
+                        help="a recipe's conf folder, whose experiment presets +experiment=NAME selects")
+    parser.add_argument("--json", action="store_true", help="print components, loss weights and counts as JSON")
     args = parser.parse_args(argv)
-    cfg = compose_config(args.overrides)
-    counts = parameter_counts(build_generator(cfg.model), build_discriminator(cfg.model))
+    overrides = ([config_dir_override(args.config_dir)] if args.config_dir else []) + args.overrides
+    cfg = compose_config(overrides)
+    summary = {
+        "components": slot_components(cfg.model),
+        "loss": OmegaConf.to_container(cfg.model.loss, resolve=True),
+        "parameters": parameter_counts(build_generator(cfg.model), build_discriminator(cfg.model)),
+    }
     if args.json:
-        print(json.dumps(counts, indent=2))
+        print(json.dumps(summary, indent=2))
     else:
-        width = max(map(len, counts))
-        for key, value in counts.items():
-            indent = "  " * (key.count(".") - 1 if not key.endswith(".total") else 0)
-            print(f"{indent}{key:<{width}}  {value:>12,}")
+        print_summary(summary)
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

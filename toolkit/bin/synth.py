@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from toolkit.bin.app import user_errors
+from toolkit.bin.app import command_parser, user_errors
 
 
 def add_model_arguments(p: argparse.ArgumentParser) -> None:
@@ -26,7 +26,7 @@ def load_model(args: argparse.Namespace):
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="toolkit synth", description=__doc__)
+    p = command_parser("toolkit synth", __doc__)
     add_model_arguments(p)
     p.add_argument("--category", action="append", help="a category (repeat for several) [every category]")
     p.add_argument("-n", type=int, default=1, help="clips per category [1]")
