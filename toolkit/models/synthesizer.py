@@ -152,6 +152,16 @@ class Synthesizer(nn.Module):
         return SynthesizerOutput(heads, starts, z, z_p, m_p, logs_p, m_q, logs_q, latent, latent_losses)
 
     # -- inference ---------------------------------------------------------------------------------
+    @torch.no_grad()
+    def reconstruct(self, category_ids: Tensor, spec: Tensor) -> Tensor:
+        """Whole clips [B, 1, num_frames * hop_length] decoded from the posterior of ``spec`` (the full-clip
+        counterpart of the training window; validation pictures it next to the real clip)."""
+        g = self.emb_g(category_ids).unsqueeze(-1)
+        z = self.posterior_encoder(spec, g)[0]
+        audio = self.decoder.synthesize(z, g)
+        self._expect(self.decoder, "synthesize()", audio, (category_ids.size(0), 1, self.num_frames * self.hop_length))
+        return audio
+
     def draw_noise(self, seeds: Sequence[int], dtype: torch.dtype = torch.float32) -> tuple[Tensor | None, Tensor]:
         """Per clip, from its own CPU generator seeded with its seed: the latent-condition noise
         [latent_channels] (only if the prior has one), then the prior noise [inter_channels, num_frames]."""

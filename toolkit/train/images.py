@@ -6,10 +6,12 @@ import numpy as np
 from torch import Tensor
 
 
-def mel_image(mel: Tensor, colormap: str = "magma") -> np.ndarray:
-    """A log-mel [n_mels, frames] scaled to its own range and coloured with ``colormap``."""
-    values = mel.detach().float().cpu().numpy()
-    low, high = values.min(), values.max()
-    scaled = (values - low) / max(high - low, 1e-8)
-    rgba = matplotlib.colormaps[colormap](scaled[::-1])
-    return (rgba[..., :3] * 255).round().astype(np.uint8)
+def mel_images(mels: dict[str, Tensor], colormap: str = "magma") -> dict[str, np.ndarray]:
+    """Log-mels [n_mels, frames] coloured with ``colormap`` on one shared scale: the lowest and highest value
+    over all of them, so that equal colours mean equal levels in every picture."""
+    values = {tag: mel.detach().float().cpu().numpy() for tag, mel in mels.items()}
+    low = min(v.min() for v in values.values())
+    high = max(v.max() for v in values.values())
+    colour = matplotlib.colormaps[colormap]
+    return {tag: (colour((v[::-1] - low) / max(high - low, 1e-8))[..., :3] * 255).round().astype(np.uint8)
+            for tag, v in values.items()}

@@ -37,7 +37,7 @@ from toolkit.plugins import get_plugin_manager
 from toolkit.registry import MODEL_SLOTS, SHARED_DIMENSIONS
 from toolkit.train.checkpoint import CheckpointManager, saved_config
 from toolkit.train.distributed import DistributedContext
-from toolkit.train.images import mel_image
+from toolkit.train.images import mel_images
 from toolkit.train.nonfinite import NonFiniteGuard, UpdateSnapshot
 from toolkit.train.precision import Precision
 from toolkit.train.rng import capture_rng, restore_rng
@@ -54,6 +54,17 @@ def _flatten(tree, prefix: str) -> dict[str, object]:
     if not isinstance(tree, dict):
         return {prefix: tree}
     return {key: leaf for name, value in tree.items() for key, leaf in _flatten(value, f"{prefix}.{name}").items()}
+
+
+def hyperparameters(cfg: DictConfig) -> dict[str, bool | int | float | str]:
+    """Every resolved model, data and train setting and the seed, flat (``model.loss.mel``), as TensorBoard's
+    HPARAMS tab takes them: lists as their text, null as ``null``."""
+    tree = OmegaConf.to_container(cfg, resolve=True)
+    flat = {"seed": tree["seed"]}
+    for group in ("model", "data", "train"):
+        flat.update(_flatten(tree[group], group))
+    return {key: value if isinstance(value, (bool, int, float, str)) else "null" if value is None else str(value)
+            for key, value in flat.items()}
 
 
 def check_manifest_categories(manifest: Path, entries: list[dict], categories: CategorySet) -> None:
@@ -397,11 +408,11 @@ class Trainer:
                     totals["valid/kl"] += kl.item() * size
                     count += size
                 shown = dataset[int(self.numpy_rng.integers(len(dataset)))]
-                mel_real, mel_fake, _ = self._reconstruct({key: value.unsqueeze(0) for key, value in shown.items()})
-                images = {"mel/valid_real": mel_image(mel_real[0]), "mel/valid_reconstructed": mel_image(mel_fake[0])}
-                clips = self._generated_clips(images) if self.cfg.train.valid_audio else {}
+                mels = self._clip_mels(shown["category_id"].view(1), shown["spec"].unsqueeze(0))
+                clips = self._generated_clips(mels) if self.cfg.train.valid_audio else {}
         finally:
             self.generator.train()
+        images = mel_images(mels)
         metrics = {key: value / count for key, value in totals.items()}
         hook = get_plugin_manager().hook
         hook.toolkit_log_scalars(step=self.step, scalars=metrics)
@@ -411,8 +422,16 @@ class Trainer:
         logger.info("step %d validation: %s", self.step, ", ".join(f"{k}={v:.4f}" for k, v in metrics.items()))
         return metrics
 
-    def _generated_clips(self, images: dict) -> dict:
-        """One clip per category from fixed seeds (``train.valid_seed`` + category id); adds their mel images."""
+    def _clip_mels(self, category_id: Tensor, spec: Tensor) -> dict[str, Tensor]:
+        """Full-clip log-mels of one validation clip: the real one and its reconstruction from the posterior."""
+        with self.precision.autocast():
+            audio = self.generator.reconstruct(category_id.to(self.device), spec.to(self.device))
+        with self.precision.fp32():
+            return {"mel/valid_real": spec_to_mel(spec.to(self.device), self.stft)[0],
+                    "mel/valid_reconstructed": mel_spectrogram(audio.float(), self.stft)[0]}
+
+    def _generated_clips(self, mels: dict) -> dict:
+        """One clip per category from fixed seeds (``train.valid_seed`` + category id); adds their log-mels."""
         n_categories = len(self.categories)
         seed = int(self.cfg.train.valid_seed)
         categories = torch.arange(n_categories, device=self.device)
@@ -424,7 +443,7 @@ class Trainer:
             for index, clip in enumerate(audio.float()):
                 name = self.categories[index]
                 clips[f"audio/{name}"] = clip[0].cpu().numpy()
-                images[f"mel/generated_{name}"] = mel_image(mel_spectrogram(clip, self.stft)[0])
+                mels[f"mel/generated_{name}"] = mel_spectrogram(clip, self.stft)[0]
         return clips
 
     # -- the loop ---------------------------------------------------------------------------------------------
@@ -470,6 +489,7 @@ class Trainer:
             return None
         atomic_write_text(self.exp_dir / "config.yaml", OmegaConf.to_yaml(self.cfg))
         tensorboard = TensorBoardLogger(self.exp_dir / "tensorboard")
+        tensorboard.log_run(self.step, OmegaConf.to_yaml(self.cfg, resolve=True), hyperparameters(self.cfg))
         get_plugin_manager().register(tensorboard)
         return tensorboard
 

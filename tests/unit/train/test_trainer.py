@@ -6,12 +6,16 @@ import shlex
 import shutil
 import sys
 
+import matplotlib
+import numpy as np
 import pytest
 import torch
+from tensorboard.plugins.hparams import plugin_data_pb2
 
 from toolkit.data.manifest import read_manifest, write_manifest
 from toolkit.errors import ConfigError, DataError
 from toolkit.train.checkpoint import load_checkpoint
+from toolkit.train.images import mel_images
 from toolkit.train.nonfinite import TrainingDiverged
 from toolkit.train.precision import Precision
 from toolkit.train.trainer import Trainer
@@ -162,8 +166,29 @@ def test_logs_reach_tensorboard(tiny_config, tmp_path):
     assert {"loss/d/total", "loss/g/mel", "loss/g/kl", "loss/g/latent_meanstd", "lr/g", "grad_norm/g",
             "speed/steps_per_second", "valid/mel"} <= set(tags["scalars"])
     assert [e.step for e in events.Scalars("loss/g/mel")] == [1, 2]
-    assert {"mel/valid_real", "mel/generated_DogBark"} <= set(tags["images"])
+    assert {"mel/valid_real", "mel/valid_reconstructed", "mel/generated_DogBark"} <= set(tags["images"])
     assert len(tags["audio"]) == 7
+    # whole clips (80 mels x 344 frames of 4 s), not 1024-sample training windows (4 frames)
+    assert {(image.height, image.width) for tag in tags["images"] for image in events.Images(tag)} == {(80, 344)}
+    (config,) = events.Tensors("config/text_summary")
+    text = config.tensor_proto.string_val[0].decode()
+    assert "    max_steps: 2" in text and "sample_rate: 22050" in text and "${" not in text  # resolved
+    hparams = events.PluginTagToContent("hparams")
+    start = plugin_data_pb2.HParamsPluginData.FromString(hparams["_hparams_/session_start_info"])
+    values = start.session_start_info.hparams
+    assert values["model.prior_encoder.name"].string_value == "vifs" and values["train.max_steps"].number_value == 2
+    assert values["model.loss.mel"].number_value == tiny_config().model.loss.mel
+    experiment = plugin_data_pb2.HParamsPluginData.FromString(hparams["_hparams_/experiment"]).experiment
+    assert {metric.name.tag for metric in experiment.metric_infos} == {"valid/mel", "valid/kl", "loss/g/mel"}
+
+
+def test_validation_pictures_share_one_colour_scale():
+    quiet = torch.linspace(-8.0, -2.0, 80 * 10).reshape(80, 10)
+    images = mel_images({"real": quiet, "loud": quiet + 4.0, "same": quiet.clone()})
+    assert np.array_equal(images["real"], images["same"]) and images["real"].shape == (80, 10, 3)
+    top = (np.array(matplotlib.colormaps["magma"](1.0)[:3]) * 255).round()
+    assert (images["loud"] == top).all(axis=-1).any()  # the loudest value takes the top colour ...
+    assert not (images["real"] == top).all(axis=-1).any()  # ... which the quieter picture never reaches
 
 
 def test_cpu_bf16_training_runs_in_bf16(tiny_config, recorder, caplog):
