@@ -79,3 +79,39 @@ def driver(tmp_path):
     browser.implicitly_wait(0)
     yield browser
     browser.quit()
+
+
+#: The small ESC-50-layout corpus of :func:`esc50_copy`: (target, category), deliberately not in name order.
+ESC50_CLASSES = ((0, "dog"), (1, "rooster"), (14, "chirping_birds"))
+
+
+@pytest.fixture(scope="session")
+def esc50_copy(tmp_path_factory):
+    """``esc50_copy(root=None)``: a small corpus in the ESC-50 layout (``meta/esc50.csv`` with all seven columns,
+    ``audio/{fold}-{clip id}-{take}-{target}.wav``): the 3 classes of ``ESC50_CLASSES``, one 5-s 44.1 kHz mono
+    clip per class in each of folds 1-5, differently filtered noise bursts per class. Returns its folder."""
+    import numpy as np
+    import soundfile as sf
+
+    rate, n = 44100, 220500
+    template = tmp_path_factory.mktemp("esc50_template")
+    rows = ["filename,fold,target,category,esc10,src_file,take"]
+    rng = np.random.default_rng(0)
+    (template / "audio").mkdir()
+    for index, (target, category) in enumerate(ESC50_CLASSES):
+        for fold in range(1, 6):
+            clip_id = 100000 + 100 * index + fold
+            name = f"{fold}-{clip_id}-A-{target}.wav"
+            noise = np.convolve(rng.standard_normal(n), np.ones(2 + 8 * index) / (2 + 8 * index), mode="same")
+            sf.write(str(template / "audio" / name), 0.5 * noise * np.exp(-np.linspace(0, 2 + fold, n)) /
+                     np.abs(noise).max(), rate, subtype="PCM_16")
+            rows.append(f"{name},{fold},{target},{category},{target == 0},{clip_id},A")
+    (template / "meta").mkdir()
+    (template / "meta" / "esc50.csv").write_text("\n".join(rows) + "\n")
+
+    def copy(root: Path | None = None) -> Path:
+        root = Path(root or tmp_path_factory.mktemp("esc50")) / "ESC-50"
+        shutil.copytree(template, root)
+        return root
+
+    return copy

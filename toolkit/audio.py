@@ -33,6 +33,18 @@ class ClipFormat:
                 and info.samplerate == self.sample_rate and info.frames == self.num_samples)
 
 
+def format_mismatch(path: str | Path, fmt: ClipFormat) -> str:
+    """Why ``path`` is not a mono clip of ``fmt.sample_rate`` Hz and ``fmt.num_samples`` samples ("" when it is
+    one; any encoding): e.g. ``"48000 Hz, 2 channels, 96000 samples"`` or ``"not readable audio"``."""
+    try:
+        info = sf.info(str(path))
+    except (sf.LibsndfileError, RuntimeError):
+        return "not readable audio"
+    if (info.samplerate, info.channels, info.frames) == (fmt.sample_rate, 1, fmt.num_samples):
+        return ""
+    return f"{info.samplerate} Hz, {info.channels} channel{'s' if info.channels != 1 else ''}, {info.frames} samples"
+
+
 def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
     """Samples as float32 [channels, frames] and the sample rate; any unusable file is a :class:`DataError`.
 

@@ -85,6 +85,19 @@ class CategorySet:
         """The set's own spelling of ``name``."""
         return self.names[self.index(name, where)]
 
+    def subset(self, names: Iterable[str], where: str = "data.categories") -> "CategorySet":
+        """The named categories (any order, tolerant spelling) in this set's order and spelling; an unknown
+        name is one :class:`DataError` (prefixed with ``where``) listing the categories."""
+        chosen = {self.index(str(name), where) for name in names}
+        if not chosen:
+            raise DataError(f"{where} names no category; leave it unset (null) to keep all of them")
+        return CategorySet(tuple(self.names[i] for i in sorted(chosen)))
+
+    def same_names(self, names: Iterable[str]) -> bool:
+        """Whether ``names`` are this set's categories, in any order and tolerant spelling."""
+        names = list(names)
+        return len(names) == len(self) and {self.find(str(name)) for name in names} == set(range(len(self)))
+
     @classmethod
     def read(cls, path: str | Path) -> "CategorySet":
         """The set in ``path`` (``categories.txt``); a missing file is one line naming the prepare stage."""
@@ -152,11 +165,20 @@ def folder_categories(names: Iterable[str]) -> CategorySet:
 
 
 def dataset_categories(data_cfg) -> CategorySet:
-    """The data's set: ``data.categories`` when given, else the one ``data.categories_file`` holds."""
+    """The data's set: the one ``data.categories_file`` holds, unless ``data.categories`` names another.
+
+    ``data.categories`` naming the prepared categories in another order or spelling (the subset the prepare
+    stage selected) is the prepared set: its order (the corpus's) gives the class ids.
+    """
     names = data_cfg.get("categories")
-    if names is not None:
-        return CategorySet(tuple(names))
-    return CategorySet.read(data_cfg.categories_file)
+    if names is None:
+        return CategorySet.read(data_cfg.categories_file)
+    prepared_file = data_cfg.get("categories_file")
+    if prepared_file and Path(prepared_file).is_file():
+        prepared = CategorySet.read(prepared_file)
+        if prepared.same_names(names):
+            return prepared
+    return CategorySet(tuple(names))
 
 
 def merged_names(groups: Iterable[Iterable[str]]) -> list[str]:

@@ -115,7 +115,7 @@ def test_download_resumes_partial_file(tmp_path, honour_range):
     with server as url:
         import hashlib
 
-        dcase23.download(url, archive, checksum="sha256:" + hashlib.sha256(payload).hexdigest())
+        dcase23.SOURCE.download(url, archive, checksum="sha256:" + hashlib.sha256(payload).hexdigest())
     assert server.ranges == ["bytes=120000-"]
     assert archive.read_bytes() == payload and not (tmp_path / "DevSet.tar.gz.part").exists()
 
@@ -124,10 +124,10 @@ def test_complete_partial_file_and_bad_checksum(tmp_path):
     payload = b"x" * 5000
     (tmp_path / "a.tar.gz.part").write_bytes(payload)
     with _Server(payload) as url:
-        dcase23.download(url, tmp_path / "a.tar.gz")  # the server answers 416: nothing left to fetch
+        dcase23.SOURCE.download(url, tmp_path / "a.tar.gz")  # the server answers 416: nothing left to fetch
         assert (tmp_path / "a.tar.gz").read_bytes() == payload
         with pytest.raises(DataError, match="md5 is .* expected 00ff; the file was deleted"):
-            dcase23.download(url, tmp_path / "b.tar.gz", checksum="md5:00ff")
+            dcase23.SOURCE.download(url, tmp_path / "b.tar.gz", checksum="md5:00ff")
     assert not (tmp_path / "b.tar.gz").exists()
 
 
