@@ -33,3 +33,13 @@ def toolkit_log_audio(step, clips, sample_rate):
 @hookspec
 def toolkit_register_scorers(registry):
     """Add metrics: ``registry`` is a ``toolkit.score.scorers.ScorerRegistry``; call ``registry.add(name, fn)``."""
+
+
+# --- Model sizes (model/size=NAME) ------------------------------------------------------------------------
+
+
+@hookspec
+def toolkit_model_sizes():
+    """Sizes for this plugin's components: return ``{size: {slot: {component: {key: value}}}}``, e.g.
+    ``{"tiny": {"prior_encoder": {"noise": {"n_layers": 2}}}}``. ``model/size=tiny`` merges the entry over the
+    chosen component's config; the sizes are the toolkit's (toolkit/models/sizes.yaml: tiny, micro)."""

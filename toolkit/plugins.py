@@ -72,6 +72,9 @@ def bootstrap() -> None:
     """
     from hydra.core.config_store import ConfigStore
 
+    from toolkit.models.sizes import size_table, store_sizes
+
     config_store = ConfigStore.instance()
     get_registry().store_plugin_configs(config_store)
+    store_sizes(config_store, size_table())
     get_plugin_manager().hook.toolkit_register_configs(config_store=config_store)

@@ -20,11 +20,17 @@ def test_the_recipe_has_presets():
     assert {"vifs", "vifs_demo", "vits"} <= set(PRESETS)
 
 
-@pytest.mark.parametrize("preset", PRESETS)
-def test_preset_composes_and_builds(preset, hydra_restore_singletons):
+def compose_preset(preset: str, *overrides: str):
+    """The config run.sh composes for ``--experiment PRESET OVERRIDES...``."""
     bootstrap()
     with initialize_config_module(config_module="toolkit.conf", version_base="1.3"):
-        cfg = compose(config_name="config", overrides=[f"hydra.searchpath=[file://{CONF}]", f"+experiment={preset}"])
+        return compose(config_name="config",
+                       overrides=[f"hydra.searchpath=[file://{CONF}]", f"+experiment={preset}", *overrides])
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_preset_composes_and_builds(preset, hydra_restore_singletons):
+    cfg = compose_preset(preset)
     for slot in MODEL_SLOTS:
         assert "name" in cfg.model[slot], (preset, slot)
     for key in ("data", "train", "generate", "score", "select"):
@@ -32,7 +38,21 @@ def test_preset_composes_and_builds(preset, hydra_restore_singletons):
     with torch.device("meta"):  # shapes only: no memory, no initialisation cost
         generator, discriminator = build_generator(cfg.model), build_discriminator(cfg.model)
     assert sum(p.numel() for p in generator.parameters()) > 0 and sum(p.numel() for p in discriminator.parameters()) > 0
-    if preset == "vifs_demo":
-        assert cfg.model.hidden_channels == 32 and cfg.train.max_steps == 600
+    if preset == "vifs_demo":  # the tiny size and the three settings docs/learning.md measured
+        assert cfg.model.size == "tiny" and cfg.model.hidden_channels == 32 and cfg.train.max_steps == 600
+        assert cfg.model.prior_encoder.inference_latent == "category"
+        assert cfg.model.optim.learning_rate == 1e-3 and cfg.generate.noise_scale == 1.5
     else:
         assert cfg.model.prior_encoder.name == preset
+
+
+@pytest.mark.parametrize("swap", ["model/prior_encoder=vits", "model/discriminator=mpd_msd", "model=vits"])
+def test_the_demo_takes_any_component_at_its_tiny_size(swap, hydra_restore_singletons):
+    cfg = compose_preset("vifs_demo", swap)
+    slot = "prior_encoder" if swap == "model=vits" else swap.split("/")[1].split("=")[0]
+    assert cfg.model.size == "tiny" and cfg.model[slot].name == swap.rsplit("=", 1)[1]
+    with torch.device("meta"):
+        tiny = build_generator(cfg.model), build_discriminator(cfg.model)
+        full = build_generator(compose_preset("vits").model), build_discriminator(compose_preset("vits").model)
+    count = [sum(p.numel() for p in module.parameters()) for module in (*tiny, *full)]
+    assert count[0] < count[2] / 10 and count[1] < count[3] / 10

@@ -1,6 +1,8 @@
 """The example third-party plugin (plugins/foley-noise-prior, installed editable by `make install`)."""
 from __future__ import annotations
 
+import logging
+
 import pytest
 import torch
 
@@ -35,6 +37,16 @@ def test_builds_and_trains_a_step():
     assert generator.prior_encoder.emb.weight.grad is not None
     clip = generator.infer(torch.tensor([1]), 0.7, seeds=[5])
     torch.testing.assert_close(clip, generator.infer(torch.tensor([1, 1]), 0.7, seeds=[4, 5])[1:])
+
+
+def test_its_tiny_size_applies_and_other_sizes_keep_its_defaults_with_a_log_line(caplog):
+    tiny = compose_config(["model/size=tiny", "model/prior_encoder=noise"])
+    assert tiny.model.prior_encoder.n_layers == 2 and tiny.model.hidden_channels == 32
+    with caplog.at_level(logging.INFO, logger="toolkit.models.sizes"), torch.device("meta"):
+        build_generator(tiny.model)
+        assert "noise" not in caplog.text
+        build_generator(compose_tiny(["model/prior_encoder=noise"]).model)  # size micro: no entry
+    assert "prior_encoder 'noise' has no 'micro' size" in caplog.text
 
 
 def test_pluggy_hook_contributed_a_bundle():

@@ -7,6 +7,7 @@ from omegaconf import DictConfig, OmegaConf
 
 import toolkit.conf  # noqa: F401  (registers the resolvers that derive model settings from the data's)
 from toolkit.errors import ConfigError
+from toolkit.models.sizes import log_unsized_components
 from toolkit.registry import MODEL_SLOTS, SHARED_DIMENSIONS, Registry, get_registry
 
 
@@ -31,9 +32,11 @@ def build_component(kind: str, model_cfg, registry: Registry | None = None, **ru
 
 
 def build_generator(model_cfg, registry: Registry | None = None):
-    """The :class:`~toolkit.models.synthesizer.Synthesizer` with every generator slot built."""
+    """The :class:`~toolkit.models.synthesizer.Synthesizer` with every generator slot built (a log line names
+    each chosen component the config's size has no entry for)."""
     from toolkit.models.synthesizer import Synthesizer
 
+    log_unsized_components(_plain(model_cfg))
     parts = {kind: build_component(kind, model_cfg, registry) for kind in MODEL_SLOTS[:4]}
     return Synthesizer(**parts, **shared_dimensions(model_cfg))
 

@@ -38,3 +38,9 @@ def test_hook_stores_the_wide_preset():
     bundle = store.nodes[("model", "vifs_noise")]
     assert {"prior_encoder": "noise"} in bundle["defaults"]
     assert bundle["prior_encoder"] == {"n_layers": 8, "noise_std": 2.0}
+
+
+def test_hook_gives_the_prior_a_tiny_size():
+    pm = pluggy.PluginManager("foley_toolkit")
+    pm.register(hooks)
+    assert pm.hook.toolkit_model_sizes() == [{"tiny": {"prior_encoder": {"noise": {"n_layers": 2}}}}]

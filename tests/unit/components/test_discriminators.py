@@ -6,13 +6,10 @@ import torch
 from toolkit.components.discriminators.avocodo import AvocodoDiscriminator
 from toolkit.components.discriminators.mpd_msd import MultiPeriodScaleDiscriminator
 from toolkit.errors import ContractError
+from toolkit.models.sizes import packaged_sizes
 
-TINY_AVOCODO = dict(
-    segment_size=2048,
-    combd_channels=[8, 16, 32, 32, 32, 32],
-    combd_groups=[1, 4, 8, 8, 8, 1],
-    sbd_filters=[[8, 16, 16, 16, 16]] * 3 + [[8, 8, 8, 8, 8]],
-)
+MICRO = packaged_sizes()["micro"]  # the tests' size
+TINY_AVOCODO = dict(segment_size=MICRO["shared"]["segment_size"], **MICRO["discriminator"]["avocodo"])
 
 
 def test_avocodo_full_size_output_shapes():
@@ -57,7 +54,8 @@ def test_avocodo_sbd_rejects_a_segment_it_was_not_built_for():
 
 
 def test_mpd_msd_outputs_and_feature_maps():
-    disc = MultiPeriodScaleDiscriminator(period_channels=[4, 8, 16, 32, 32], scale_channels=[8, 16, 32, 32, 32, 32], scale_groups=[1, 4, 8, 8, 8, 1])
+    disc = MultiPeriodScaleDiscriminator(**MICRO["discriminator"]["mpd_msd"])
+    assert MICRO["shared"]["segment_size"] == 2048
     real, fake = torch.randn(2, 1, 2048), torch.randn(2, 1, 2048)
     out = disc(real, [torch.randn(2, 1, 512), fake])  # low-rate heads are ignored
     assert len(out.real_logits) == 6

@@ -6,7 +6,7 @@ import torch
 
 from toolkit.models.builder import build_augmentation, build_discriminator, build_generator
 from toolkit.models.losses import LossWeights, adversarial_loss, discriminator_loss, feature_matching_loss, kl_loss
-from toolkit.models.presets import TINY_OVERRIDES, compose_tiny
+from toolkit.models.presets import compose_tiny
 
 COMBINATIONS = [
     ["model=vifs"],
@@ -68,12 +68,3 @@ def test_model_settings_derive_from_the_data_settings():
                           "data.stft.win_length=512", "data.categories=[DoorSlam,GlassBreak,FootstepGravel]"])
     assert (cfg.model.sample_rate, cfg.model.spec_channels, cfg.model.num_frames) == (16000, 257, 125)
     assert cfg.model.n_categories == 3
-
-
-def test_tiny_overrides_for_the_default_bundle_and_explicit_keys_win():
-    from toolkit.config import compose_config
-
-    assert compose_config(TINY_OVERRIDES).model == compose_tiny([]).model
-    cfg = compose_tiny(["model.segment_size=4096", "model.prior_encoder.fpn_layers=3"])
-    assert cfg.model.segment_size == 4096 and cfg.model.prior_encoder.fpn_layers == 3
-    assert cfg.model.prior_encoder.fpn_kernel_size == 5
