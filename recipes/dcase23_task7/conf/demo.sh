@@ -2,7 +2,6 @@
 # Sourced by run.sh through --config (command-line options still win). The model and training settings
 # are the preset conf/experiment/vifs_demo.yaml.
 experiment=vifs_demo
-demo_clips_per_category=40
 ngpu=0
 # Generate and score the untrained model too, so the score table shows what training changed.
 inference_ckpt="initial last"

@@ -36,7 +36,11 @@ def synthesise_clip(category_id: int, index: int, seed: int = 0, fmt: ClipFormat
     return normalise_peak(clip, rng.uniform(0.5, 0.95)).astype(np.float32)
 
 
-def synthesise_dataset(out_dir: str | Path, clips_per_category: int = 24, seed: int = 0,
+#: clips per category of the demo set (`make demo`, run.sh --dataset demo, toolkit obtain --dataset demo)
+DEFAULT_CLIPS_PER_CATEGORY = 40
+
+
+def synthesise_dataset(out_dir: str | Path, clips_per_category: int = DEFAULT_CLIPS_PER_CATEGORY, seed: int = 0,
                        fmt: ClipFormat = ClipFormat()) -> Path:
     """Write the demo dataset to ``out_dir`` (built in a temporary folder, moved into place when complete)."""
     if clips_per_category < 1:
