@@ -11,7 +11,7 @@ weights, warmed up (the first call of a compiled variant is its compile time), t
 same load on a shared machine; the median counts. Ratios are fp32 eager's median over the variant's.
 
 The whole user path (checkpoint load, generation, WAV writing, manifest) runs ``generate_clips`` on a
-full-size checkpoint with random weights, fp32 and bf16 alternately, and is extrapolated to the
+full-size checkpoint with random weights, fp32 then bf16, at every thread count, and is extrapolated to the
 700-clip submission as ``T700 = T_fixed + (T_N - T_fixed) * 700 / N``: ``T_fixed`` (checkpoint load and
 preparation, timed separately) is paid once, the rest grows with the number of clips.
 """
@@ -124,16 +124,18 @@ def time_variants(make, names: list[str], device: torch.device, repeats: int) ->
     return rows
 
 
-def whole_path(model_cfg, state: dict, device: torch.device, clips_per_category: int, threads: int) -> dict:
-    """The user's path (``generate_clips``: load, generate, write WAVs and manifest) in fp32 and bf16,
-    alternately, on a full-size checkpoint; extrapolated to 700 clips."""
+def whole_path(cfg, state: dict, device: torch.device, clips_per_category: int, threads: int) -> dict:
+    """The user's path (``generate_clips``: load, generate, write WAVs and manifest) in fp32, then bf16,
+    on a full-size checkpoint; extrapolated to 700 clips."""
     clips = clips_per_category * CATEGORIES
+    torch.set_num_threads(threads)
     result: dict = {"clips": clips, "threads": threads,
                     "extrapolation": "T700 = T_fixed + (T_N - T_fixed) * 700 / N"}
     with tempfile.TemporaryDirectory() as tmp:
         manager = CheckpointManager(Path(tmp) / "exp")
+        saved = OmegaConf.masked_copy(cfg, ["model", "data"])  # what a trained checkpoint records about them
         manager.save({"generator": state, "discriminator": {}, "step": 0,
-                      "config": OmegaConf.to_yaml(OmegaConf.create({"model": model_cfg}))}, periodic=False)
+                      "config": OmegaConf.to_yaml(saved, resolve=True)}, periodic=False)
 
         def fixed():
             model, _ = load_generator(manager.last)
@@ -161,7 +163,7 @@ def gflop_per_clip(generator: FastGenerator) -> float:
     return round(2 * count_macs(generator.model, lambda: generator([0], 0.667, [0])) / 1e9, 1)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="CPU thread counts (default: 1 2)")
@@ -171,7 +173,7 @@ def main() -> int:
     parser.add_argument("--path-clips", type=int, default=20, help="clips per category of the whole path (0: skip)")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("overrides", nargs="*", help="Hydra overrides (after --)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     names = ["fp32", *[name for name in args.variants if name != "fp32"]]
 
     device = torch.device(args.device)
@@ -195,9 +197,8 @@ def main() -> int:
         print(f"{threads} thread(s):", flush=True)
         result["per_clip"][f"threads_{threads}"] = time_variants(fresh, names, device, args.repeats)
     if args.path_clips > 0:
-        torch.set_num_threads(max(thread_counts))
-        result["whole_path"] = whole_path(OmegaConf.to_container(cfg.model, resolve=True), state, device,
-                                          args.path_clips, max(thread_counts))
+        result["whole_path"] = {f"threads_{threads}": whole_path(cfg, state, device, args.path_clips, threads)
+                                for threads in thread_counts}
     if device.type == "cuda":
         batch = FastGenerator(fresh(), device, "bf16").auto_batch_size(None)
         result["submission_700"] = {}

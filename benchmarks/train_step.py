@@ -128,14 +128,15 @@ def main(argv=None) -> int:
                         help="default: 2 on the CPU, 16 and 64 on a GPU")
     parser.add_argument("--variants", nargs="+", default=["fp32", "bf16", "compiled"], choices=list(VARIANTS),
                         help="what to time against fp32 eager (always included)")
+    parser.add_argument("--out", type=Path, default=None, help="default: results/train_step_{cpu,gpu}.json")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. model=vits")
     args = parser.parse_args(argv)
     names = ["fp32", *[name for name in args.variants if name != "fp32"]]
     batches = args.batch_size or ([2] if args.device == "cpu" else [16, 64])
     thread_counts = args.threads if args.device == "cpu" else [torch.get_num_threads()]
 
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    target = RESULTS / f"train_step_{'cpu' if args.device == 'cpu' else 'gpu'}.json"
+    target = args.out or RESULTS / f"train_step_{'cpu' if args.device == 'cpu' else 'gpu'}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
     result = {"benchmark": "train_step", "model": "vifs", "overrides": args.overrides, "device": args.device,
               "machine": {**describe_machine(), "cpu_bf16_flags": cpu_bf16_flags()}, "load_before": load_condition(),
               "steps": args.steps, "runs": {}}

@@ -1,0 +1,32 @@
+"""benchmarks/inference.py end to end on the tiny model: every section of its JSON, incl. the whole user path."""
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+from toolkit.models.presets import TINY_OVERRIDES
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(f"{name}_benchmark", BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_inference_benchmark_times_variants_and_the_whole_path(tmp_path):
+    out = tmp_path / "inference.json"
+    args = ["--threads", "1", "--variants", "bf16", "--repeats", "1", "--path-clips", "1", "--out", str(out),
+            *TINY_OVERRIDES]
+    assert _load("inference").main(args) == 0
+    result = json.loads(out.read_text())
+    per_clip = result["per_clip"]["threads_1"]
+    assert set(per_clip) == {"fp32", "bf16"} and per_clip["fp32"]["speedup_vs_fp32_eager"] == 1.0
+    assert per_clip["bf16"]["seconds_per_clip_median"] > 0 and "snr_db_vs_fp32_random_weights" in per_clip["bf16"]
+    path = result["whole_path"]["threads_1"]
+    assert path["clips"] == 7 and path["fp32"]["seconds"] > path["fixed_seconds"]
+    assert path["bf16"]["seconds_700_extrapolated"] > path["bf16"]["seconds"]
+    assert set(result["machine"]["cpu_bf16_flags"]) == {"avx512_bf16", "amx_bf16", "arm_bf16"}
