@@ -1,6 +1,7 @@
 """Does bf16 training learn like fp32? The demo recipe trained twice from the same seed, fp32 and bf16.
 
     python benchmarks/bf16_training.py [--steps 300] [--window 250 300] [--work DIR] [--out FILE.json]
+                                       [-- recipe options and overrides...]
 
 Both runs go through the recipe (recipes/dcase23_task7/run.sh, stages 0-3, ``--dataset demo --config
 conf/demo.sh``: the demo set and the demo-size model) with ``train.log_interval=1``, so the generator's mel
@@ -31,15 +32,16 @@ DEFAULT_OUT = REPO / "benchmarks" / "results" / "bf16_training_cpu.json"
 MEL = "loss/g/mel"
 
 
-def train(precision: str, steps: int, work: Path) -> float:
+def train(precision: str, steps: int, work: Path, recipe_args: list[str]) -> float:
     """Stages 0-3 of the demo recipe at ``precision`` into ``work``; the training stage's wall seconds."""
     common = ["./run.sh", "--dataset", "demo", "--config", "conf/demo.sh",
-              "--datadir", str(work / "data"), "--dumpdir", str(work / "dump"), "--expdir", str(work / "exp")]
+              "--datadir", str(work / "data"), "--dumpdir", str(work / "dump"), "--expdir", str(work / "exp"),
+              "--tag", precision]
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    subprocess.run([*common, "--tag", precision, "--stop-stage", "2"], cwd=RECIPE, env=env, check=True)
+    subprocess.run([*common, "--stop-stage", "2", *recipe_args], cwd=RECIPE, env=env, check=True)
     start = time.perf_counter()
-    subprocess.run([*common, "--tag", precision, "--stage", "3", "--stop-stage", "3",
+    subprocess.run([*common, "--stage", "3", "--stop-stage", "3", *recipe_args,
                     f"train.precision={precision}", f"train.max_steps={steps}", "train.log_interval=1",
                     "train.valid_interval=null", f"train.checkpoint_interval={steps}"],
                    cwd=RECIPE, env=env, check=True)
@@ -69,16 +71,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tolerance", type=float, default=0.05, help="allowed relative difference of the means")
     parser.add_argument("--work", type=Path, default=None, help="working folder (default: a temporary one)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("recipe_args", nargs="*", help="recipe options and overrides for both runs (after --)")
     args = parser.parse_args(argv)
     first, last = args.window
 
     result: dict = {"machine": {**describe_machine(), "cpu_bf16_flags": cpu_bf16_flags()},
                     "load_before": load_condition(), "recipe": "dcase23_task7 --dataset demo --config conf/demo.sh",
-                    "steps": args.steps, "window": [first, last], "runs": {}}
+                    "recipe_args": args.recipe_args, "steps": args.steps, "window": [first, last], "runs": {}}
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)
         for precision in ("fp32", "bf16"):
-            seconds = train(precision, args.steps, work)
+            seconds = train(precision, args.steps, work, args.recipe_args)
             window = [value for step, value in mel_losses(work / "exp" / precision).items() if first <= step <= last]
             result["runs"][precision] = {"train_seconds": round(seconds, 1),
                                          "seconds_per_step": round(seconds / args.steps, 3),

@@ -1,9 +1,11 @@
-"""benchmarks/inference.py end to end on the tiny model: every section of its JSON, incl. the whole user path."""
+"""The speed benchmarks end to end at a tiny size: every section of their JSON (the real runs are benchmarks)."""
 from __future__ import annotations
 
 import importlib.util
 import json
 from pathlib import Path
+
+import pytest
 
 from toolkit.models.presets import TINY_OVERRIDES
 
@@ -30,3 +32,18 @@ def test_inference_benchmark_times_variants_and_the_whole_path(tmp_path):
     assert path["clips"] == 7 and path["fp32"]["seconds"] > path["fixed_seconds"]
     assert path["bf16"]["seconds_700_extrapolated"] > path["bf16"]["seconds"]
     assert set(result["machine"]["cpu_bf16_flags"]) == {"avx512_bf16", "amx_bf16", "arm_bf16"}
+
+
+@pytest.mark.slow
+def test_bf16_training_benchmark_compares_the_mel_loss_of_two_recipe_runs(tmp_path):
+    out = tmp_path / "bf16_training.json"
+    args = ["--steps", "3", "--window", "2", "3", "--work", str(tmp_path / "work"), "--out", str(out), "--",
+            "--demo-clips-per-category", "2", "train.batch_size=4"]
+    assert _load("bf16_training").main(args) == 0
+    result = json.loads(out.read_text())
+    for precision in ("fp32", "bf16"):
+        run = result["runs"][precision]
+        assert run["window_steps_logged"] == 2 and run["mel_loss_window_mean"] > 0 and run["seconds_per_step"] > 0
+    fp32, bf16 = result["runs"]["fp32"]["mel_loss_window_mean"], result["runs"]["bf16"]["mel_loss_window_mean"]
+    assert result["relative_difference"] == pytest.approx(abs(bf16 - fp32) / fp32, abs=1e-3)
+    assert result["pass"] == (result["relative_difference"] <= 0.05)
