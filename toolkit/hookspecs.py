@@ -15,6 +15,18 @@ def toolkit_register_configs(config_store):
     """Add config presets: ``config_store`` is Hydra's ``ConfigStore``; store nodes under any group."""
 
 
+# --- Training loggers. The trainer calls them on rank 0 only, in the order toolkit_log_start, any number of
+# toolkit_log_scalars/images/audio, toolkit_log_close (also when training fails). An implementation may
+# declare any subset of a hook's arguments: one written for (step, scalars) alone keeps working.
+
+
+@hookspec
+def toolkit_log_start(exp_dir, config, rank, world_size, step):
+    """A training run starts, or resumes at global ``step`` > 0: ``exp_dir`` is the experiment folder (an
+    absolute ``pathlib.Path``, holding ``config.yaml`` and ``checkpoints/``), ``config`` the resolved config as
+    a plain dict, ``rank`` the calling process (0) of ``world_size`` training processes."""
+
+
 @hookspec
 def toolkit_log_scalars(step, scalars):
     """Log training scalars: ``scalars`` maps a tag (e.g. ``loss/g/mel``) to a float, at global ``step``."""
@@ -28,6 +40,12 @@ def toolkit_log_images(step, images):
 @hookspec
 def toolkit_log_audio(step, clips, sample_rate):
     """Log audio: ``clips`` maps a tag to a 1-D float numpy array in [-1, 1] at ``sample_rate`` Hz."""
+
+
+@hookspec
+def toolkit_log_close(step, status):
+    """The run ends at global ``step``; ``status`` is ``finished``, ``failed`` (an exception) or ``interrupted``
+    (Ctrl-C). Flush and release files and connections here."""
 
 
 @hookspec

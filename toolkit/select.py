@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Sequence
 
 import yaml
+from tqdm import tqdm
 
 from toolkit.errors import ConfigError, DataError
 from toolkit.fileio import atomic_write_text
@@ -74,7 +75,11 @@ def select_ensemble(
         raise ConfigError("select.noise_scales is empty; give at least one noise scale")
     out_dir = Path(out_dir)
     grid = [GridPoint(Path(c).resolve(), float(s)) for c in checkpoints for s in noise_scales]
-    results = {point.name: _score_point(exp_dir, out_dir / "grid" / point.name, point, generate, score) for point in grid}
+    results = {}
+    with tqdm(grid, desc="select", unit="point", dynamic_ncols=True) as bar:  # one bar; the points' own stay hidden
+        for point in bar:
+            bar.set_postfix_str(point.name)
+            results[point.name] = _score_point(exp_dir, out_dir / "grid" / point.name, point, generate, score)
 
     first = next(iter(results.values()))
     if metric not in first["metrics"]:
@@ -114,8 +119,8 @@ def _score_point(exp_dir, point_dir: Path, point: GridPoint, generate: GenerateO
         return json.loads((score_dir / JSON_NAME).read_text(encoding="utf-8"))
     logger.info("grid point %s: generating (unless generated before) and scoring", point.name)
     gen_dir = generate_clips(exp_dir, replace(generate, checkpoint=str(point.checkpoint), noise_scale=point.noise_scale,
-                                              ensemble=None, out_dir=str(point_dir / "gen")))
-    return run_scoring(replace(score, generated_dir=str(gen_dir / "audio"), out_dir=str(score_dir)))
+                                              ensemble=None, out_dir=str(point_dir / "gen")), progress=False)
+    return run_scoring(replace(score, generated_dir=str(gen_dir / "audio"), out_dir=str(score_dir)), progress=False)
 
 
 def selection_markdown(selection: dict) -> str:

@@ -165,6 +165,9 @@ fi
 chmod +x "${exp}/.run.sh.tmp"
 mv "${exp}/.run.sh.tmp" "${exp}/run.sh"
 log "experiment ${tag}: ${exp} (dataset ${dataset_name}, stages ${stage}-${stop_stage})"
+# Each Python stage appends its log to ${TOOLKIT_LOG_DIR}/<stage>.log (toolkit/log.py): data/<dataset>/logs
+# for stages 0-2, exp/<tag>/logs from stage 3 on.
+export TOOLKIT_LOG_DIR=${data_dir}/logs
 
 # --- Stage helpers: .done markers hold the settings a stage ran with.
 skip_stage() {  # marker settings: true when the stage is done with these settings and not forced
@@ -248,6 +251,7 @@ if [ "${stage}" -le 2 ] && [ "${stop_stage}" -ge 2 ]; then
     fi
 fi
 
+export TOOLKIT_LOG_DIR=${exp}/logs
 if [ "${stage}" -le 3 ] && [ "${stop_stage}" -ge 3 ]; then
     log "Stage 3: train ${tag} on ${dump_dir} -> ${exp}/checkpoints (resumes from last.pt)"
     if ! skip_stage "${exp}/.train.done" ""; then

@@ -52,6 +52,7 @@ def test_stages_0_1_on_demo_then_skip_then_force(recipe, run_recipe):
     assert all(Path(e["path"]).is_absolute() and Path(e["path"]).is_file() for e in entries)
     assert (data / "rejected.tsv").read_text() == "path\treason\n"
     assert (data / ".obtain.done").is_file() and (data / ".prepare.done").is_file()
+    assert "prepare started: " in (data / "logs" / "prepare.log").read_text() and (data / "logs" / "obtain.log").is_file()
     assert (recipe / "exp" / "vifs_demo" / "hydra" / "prepare" / ".hydra" / "overrides.yaml").is_file()
 
     again = run_recipe(recipe, "--dataset", "demo", "--stop_stage", "1", "--demo-clips-per-category", "2")

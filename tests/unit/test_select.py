@@ -1,6 +1,8 @@
 """Selection: grid checkpoints, the per-category choice, and an ensemble spec the generate stage accepts."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from toolkit import select
@@ -69,6 +71,15 @@ def test_unknown_metric_and_empty_grid_are_clear_errors(tmp_path, monkeypatch):
                                ScoreOptions("", "ref", ""))
 
 
+def test_selection_shows_one_bar_over_its_grid(tmp_path, monkeypatch, capsys):
+    checkpoints = sorted(make_checkpoints(tmp_path, [10, 20]).glob("step_*.pt"))
+    monkeypatch.setattr(select, "_score_point", lambda *args: fake_result({c: 1.0 for c in CATEGORIES}))
+    select.select_ensemble(tmp_path, tmp_path / "s", checkpoints, [0.5, 1.0, 1.5], GenerateOptions(),
+                           ScoreOptions("", "ref", ""))
+    err = capsys.readouterr().err
+    assert set(re.findall(r"([\w ]+): +\d+%\|", err)) == {"select"} and "| 6/6 [" in err
+
+
 def test_a_grid_point_is_scored_again_under_other_scoring_settings(tmp_path, monkeypatch):
     """Scores of a grid point are reused only with the settings that made them; the clips are reused always."""
     import json
@@ -76,11 +87,13 @@ def test_a_grid_point_is_scored_again_under_other_scoring_settings(tmp_path, mon
 
     generated, scored = [], []
 
-    def generate_clips(exp_dir, options):
+    def generate_clips(exp_dir, options, progress):
+        assert not progress  # the grid's bar is the only one
         generated.append(options.out_dir)
         return tmp_path / "gen"
 
-    def run_scoring(options):
+    def run_scoring(options, progress):
+        assert not progress
         scored.append(options.out_dir)
         result = fake_result({c: float(len(scored)) for c in CATEGORIES})
         (tmp_path / options.out_dir).mkdir(parents=True)

@@ -6,10 +6,12 @@ import functools
 import logging
 import re
 import sys
+from pathlib import Path
 from typing import Callable, Sequence
 
 from toolkit.config import CONFIG_MODULE, check_component_overrides
 from toolkit.errors import ComponentError, ToolkitError
+from toolkit.log import stage_log_file
 
 logger = logging.getLogger("toolkit")
 
@@ -54,17 +56,32 @@ def user_errors(fn: Callable[..., int]) -> Callable[..., int]:
     return wrapper
 
 
-def hydra_app(task: Callable, config_name: str = "config") -> Callable[[Sequence[str] | None], int]:
-    """Wrap ``task(cfg)`` as a Hydra 1.3 app on the packaged config; returns ``main(argv) -> exit code``."""
+def experiment_logs(cfg) -> Path:
+    """The default log folder of an experiment's stages: ``<exp_dir>/logs``."""
+    return Path(cfg.exp_dir) / "logs"
+
+
+def dataset_logs(cfg) -> Path:
+    """The default log folder of a dataset's stages: ``<data.data_dir>/logs``."""
+    return Path(cfg.data.data_dir) / "logs"
+
+
+def hydra_app(task: Callable, stage: str | None = None, log_dir: Callable = experiment_logs,
+              config_name: str = "config") -> Callable[[Sequence[str] | None], int]:
+    """Wrap ``task(cfg)`` as a Hydra 1.3 app on the packaged config; returns ``main(argv) -> exit code``.
+
+    A ``stage`` appends its log to ``<$TOOLKIT_LOG_DIR or log_dir(cfg)>/<stage>.log`` (toolkit.log).
+    """
     import hydra
 
     @hydra.main(config_path="pkg://" + CONFIG_MODULE, config_name=config_name, version_base="1.3")
     def _run(cfg):
-        try:
-            task(cfg)
-        except ToolkitError as exc:
-            logger.error("%s", exc)
-            sys.exit(1)
+        with stage_log_file(stage, log_dir(cfg)):
+            try:
+                task(cfg)
+            except ToolkitError as exc:
+                logger.error("%s", exc)
+                sys.exit(1)
 
     def main(argv: Sequence[str] | None = None) -> int:
         from toolkit.plugins import bootstrap

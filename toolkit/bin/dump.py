@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from toolkit.bin.app import hydra_app
+from toolkit.bin.app import dataset_logs, hydra_app
 
 
 def dump(cfg) -> None:
@@ -16,7 +16,7 @@ def dump(cfg) -> None:
     dump_from_config(cfg)
 
 
-main = hydra_app(dump)
+main = hydra_app(dump, "dump", dataset_logs)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -20,7 +20,7 @@ def run(cfg) -> None:
     print(out_dir)
 
 
-_hydra_main = hydra_app(run)
+_hydra_main = hydra_app(run, "generate")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

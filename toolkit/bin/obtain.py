@@ -19,6 +19,7 @@ from toolkit.data.demo import DEFAULT_CLIPS_PER_CATEGORY, synthesise_dataset
 from toolkit.data.fetch import link
 from toolkit.data.table import TSV_SUFFIXES
 from toolkit.errors import DataError
+from toolkit.log import stage_log_file
 
 CORPORA = {"dcase23": dcase23, "esc50": esc50}
 
@@ -49,6 +50,12 @@ def has_table(folder: Path) -> bool:
 @user_errors
 def main(argv=None) -> int:
     args = parse_args(argv)
+    with stage_log_file("obtain", args.out.parent / "logs"):
+        obtain(args)
+    return 0
+
+
+def obtain(args: argparse.Namespace) -> None:
     if args.dataset == "demo":
         synthesise_dataset(args.out, args.clips_per_category, args.seed)
     elif args.dataset in CORPORA:
@@ -63,7 +70,6 @@ def main(argv=None) -> int:
             raise DataError(f"{folder} has no category folder and no metadata table; expected one folder per "
                             "category (<Category>/<clip>.wav) or a CSV/TSV table naming each clip's file and category")
         link(folder, args.out)
-    return 0
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 from toolkit.audio import ClipFormat
-from toolkit.bin.app import hydra_app
+from toolkit.bin.app import dataset_logs, hydra_app
 from toolkit.data.prepare import check_clip_format, prepare_dataset, table_corpus
 from toolkit.data.table import TableColumns, read_table
 from toolkit.errors import ConfigError
@@ -64,7 +64,7 @@ def run(cfg) -> None:
                     valid_folds=_list_or_none(data.get("valid_folds"), "data.valid_folds"))
 
 
-main = hydra_app(run)
+main = hydra_app(run, "prepare", dataset_logs)
 
 if __name__ == "__main__":
     sys.exit(main())

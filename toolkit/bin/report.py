@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from toolkit.bin.app import command_parser, user_errors
+from toolkit.log import stage_log_file
 
 
 def parser() -> argparse.ArgumentParser:
@@ -22,7 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     from toolkit.report.gallery import write_report
 
     args = parser().parse_args(argv)
-    index = write_report(args.exp_dir, args.out, args.real, args.clips)
+    with stage_log_file("report", args.exp_dir / "logs"):
+        index = write_report(args.exp_dir, args.out, args.real, args.clips)
     print(index)
     return 0
 

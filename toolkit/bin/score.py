@@ -12,6 +12,7 @@ import argparse
 import sys
 
 from toolkit.bin.app import command_parser, user_errors
+from toolkit.log import stage_log_file
 from toolkit.score.cache import DEFAULT_CACHE_DIR
 from toolkit.score.pipeline import ScoreOptions, run_scoring, use_all_cores
 from toolkit.score.prdc import DEFAULT_K
@@ -64,7 +65,8 @@ def main(argv=None) -> int:
         device=args.device,
         batch_size=args.batch_size,
     )
-    result = run_scoring(options)
+    with stage_log_file("score"):  # a file only under the recipe ($TOOLKIT_LOG_DIR): --out holds the results alone
+        result = run_scoring(options)
     for name, metric in result["metrics"].items():
         average = metric["average"]
         print(f"{name:<14} {'n/a' if average is None else f'{average:.4f}'}")

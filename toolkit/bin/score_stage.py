@@ -32,7 +32,7 @@ def task(cfg) -> None:
     run_scoring(options_from_config(cfg))
 
 
-main = hydra_app(task)
+main = hydra_app(task, "score")
 
 if __name__ == "__main__":
     sys.exit(main())

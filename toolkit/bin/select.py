@@ -36,7 +36,7 @@ def task(cfg) -> None:
     print(Path(select["out_dir"], SELECTION_MD).read_text(encoding="utf-8"))
 
 
-main = hydra_app(task)
+main = hydra_app(task, "select")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -46,7 +46,7 @@ def train(cfg) -> None:
         shutdown_distributed()
 
 
-main = hydra_app(train)
+main = hydra_app(train, "train")
 
 if __name__ == "__main__":
     sys.exit(main())

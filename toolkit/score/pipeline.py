@@ -112,8 +112,9 @@ def _check_rows(embedding: AbsEmbedding, path: Path, rows: Any) -> np.ndarray:
     return rows.astype(np.float64, copy=False)
 
 
-def embed_audio_set(embedding: AbsEmbedding, audio: AudioSet, cache: EmbeddingCache | None, what: str) -> dict[str, CategoryEmbeddings]:
-    """Embed every file of ``audio`` (cached per file), grouped by category."""
+def embed_audio_set(embedding: AbsEmbedding, audio: AudioSet, cache: EmbeddingCache | None, what: str,
+                    progress: bool = True) -> dict[str, CategoryEmbeddings]:
+    """Embed every file of ``audio`` (cached per file), grouped by category; ``progress``: show a bar."""
     files = audio.all_files()
     digests = {path: file_digest(path) for path in files}
     rows: dict[Path, np.ndarray] = {}
@@ -123,7 +124,7 @@ def embed_audio_set(embedding: AbsEmbedding, audio: AudioSet, cache: EmbeddingCa
             rows[path] = cached
     todo = [path for path in files if path not in rows]
     logger.info("%s: %d files, %d cached, %d to embed with %s", what, len(files), len(files) - len(todo), len(todo), embedding.name)
-    with tqdm(total=len(todo), desc=f"embed {what}", unit="file", disable=not todo) as bar:
+    with tqdm(total=len(todo), desc=f"embed {what}", unit="file", disable=not (todo and progress)) as bar:
         for start in range(0, len(todo), FILES_PER_CHUNK):
             chunk = todo[start : start + FILES_PER_CHUNK]
             if isinstance(embedding, BatchedEmbedding):
@@ -151,8 +152,9 @@ def _notes(options: ScoreOptions, stats_reference: bool) -> list[str]:
     return notes
 
 
-def run_scoring(options: ScoreOptions) -> dict:
-    """Score ``options.generated_dir`` against ``options.reference_dir``; write and return the result."""
+def run_scoring(options: ScoreOptions, progress: bool = True) -> dict:
+    """Score ``options.generated_dir`` against ``options.reference_dir``; write and return the result
+    (``progress``: show the embedding bars)."""
     if options.mode not in MODES:
         raise ConfigError(f"unknown scoring mode '{options.mode}'; choose one of: {', '.join(MODES)}")
     stats_reference = is_stats_dir(options.reference_dir)
@@ -184,14 +186,14 @@ def run_scoring(options: ScoreOptions) -> dict:
     scorers = [registry.get(name) for name in names]
     embedding = build_embedding(options)
     cache = EmbeddingCache(options.cache_dir, embedding.settings, embedding.dim) if options.cache_dir else None
-    generated = embed_audio_set(embedding, generated_audio, cache, "generated")
+    generated = embed_audio_set(embedding, generated_audio, cache, "generated", progress)
     reference = None
     if stats_reference:
         dims = {name: s.mu.shape[0] for name, s in reference_stats.items()}
         if any(d != embedding.dim for d in dims.values()):
             raise DataError(f"statistics in {options.reference_dir} have dimension {sorted(set(dims.values()))}, embedding {embedding.dim}")
     else:
-        reference = embed_audio_set(embedding, reference_audio, cache, "reference")
+        reference = embed_audio_set(embedding, reference_audio, cache, "reference", progress)
         reference_stats = {name: Gaussian.of(e.examples) for name, e in reference.items()}
 
     data = ScoringData(generated, reference, reference_stats, k=options.k, seed=options.seed)

@@ -6,7 +6,7 @@ discriminator step sees the fake detached, the generator step a new draw against
 discriminator; the generator loss is adv + fm + mel + kl + latent, weighted by ``model.loss``; AdamW for
 both, ExponentialLR per epoch and gradient value clipping on the generator. A step with a non-finite loss
 is skipped whole (the discriminator's update is undone). Checkpoints, resume, DDP, mixed precision and the
-logger hooks are handled here too; rank 0 alone writes.
+logger hooks (start, scalars/images/audio, close) are handled here too; rank 0 alone writes and logs.
 """
 from __future__ import annotations
 
@@ -473,25 +473,46 @@ class Trainer:
             logger.info("nothing to do: already at step %d, epoch %d", self.step, self.epoch)
             return
         tensorboard = self._start_logging()
-        if self.step == 0:
-            state = self.state_dict()  # every rank takes part (RNG states are gathered)
-            if self.ctx.is_main:
-                self.checkpoints.save_initial(state)
+        status = "failed"
         try:
+            if self.step == 0:
+                state = self.state_dict()  # every rank takes part (RNG states are gathered)
+                if self.ctx.is_main:
+                    self.checkpoints.save_initial(state)
             self._loop()
+            status = "finished"
+        except KeyboardInterrupt:
+            status = "interrupted"
+            raise
         finally:
-            if tensorboard is not None:
-                get_plugin_manager().unregister(tensorboard)
-                tensorboard.close()
+            if self.ctx.is_main:
+                self._close_logging(tensorboard, status)
 
     def _start_logging(self) -> TensorBoardLogger | None:
+        """On rank 0: write config.yaml, register the TensorBoard logger and call every logger's start hook."""
         if not self.ctx.is_main:
             return None
         atomic_write_text(self.exp_dir / "config.yaml", OmegaConf.to_yaml(self.cfg))
         tensorboard = TensorBoardLogger(self.exp_dir / "tensorboard")
         tensorboard.log_run(self.step, OmegaConf.to_yaml(self.cfg, resolve=True), hyperparameters(self.cfg))
-        get_plugin_manager().register(tensorboard)
+        manager = get_plugin_manager()
+        manager.register(tensorboard)
+        try:
+            manager.hook.toolkit_log_start(exp_dir=self.exp_dir.resolve(), config=OmegaConf.to_container(self.cfg),
+                                           rank=self.ctx.rank, world_size=self.ctx.world_size, step=self.step)
+        except BaseException:
+            manager.unregister(tensorboard)
+            tensorboard.close()
+            raise
         return tensorboard
+
+    def _close_logging(self, tensorboard: TensorBoardLogger, status: str) -> None:
+        manager = get_plugin_manager()
+        try:
+            manager.hook.toolkit_log_close(step=self.step, status=status)
+        finally:
+            manager.unregister(tensorboard)
+            tensorboard.close()
 
     def _end_epoch(self) -> None:
         """Step the learning-rate schedules (once per epoch, as the reference) and start the next epoch."""
