@@ -42,3 +42,6 @@ def test_two_gloo_ranks_keep_identical_parameters(data_dir, tmp_path):
     assert checkpoint["step"] == 3 and len(checkpoint["rng"]) == 2  # every rank's RNG state is kept
     assert all(torch.equal(checkpoint["generator"][n], t) for n, t in ranks[0]["generator"].items())
     assert len(list((exp / "tensorboard").iterdir())) == 1  # one writer: rank 0
+    # the logger hooks are called on rank 0 only, with the number of processes
+    assert (tmp_path / "hooks_rank0.txt").read_text() == "start rank=0 world_size=2 step=0\nclose step=3 status=finished\n"
+    assert not (tmp_path / "hooks_rank1.txt").exists()
