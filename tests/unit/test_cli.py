@@ -171,14 +171,28 @@ def test_summary_config_dir_must_exist(tmp_path, capsys):
     assert "--config-dir" in capsys.readouterr().err
 
 
+def complete(shell: str, lines, home: Path) -> list[list[str]]:
+    """What the completion function offers for each command line (cursor at its end), run in ``shell``."""
+    script = [f'eval "$(toolkit completion {shell})"']
+    for line in lines:
+        script.append(f'COMP_LINE="{line}"; COMP_POINT=${{#COMP_LINE}}; _toolkit_complete; echo "${{COMPREPLY[*]}}"')
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
+    flags = ["-c"] if shell == "bash" else ["-f", "-c"]  # zsh: no start-up files (compinit writes into $HOME)
+    result = subprocess.run([shell, *flags, "\n".join(script)], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PATH": path, "HOME": str(home)})
+    assert result.returncode == 0, result.stderr
+    return [line.split() for line in result.stdout.splitlines()]
+
+
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
-def test_bash_completion_completes_commands_options_and_hydra_choices():
+def test_bash_completion_completes_commands_options_and_hydra_choices(tmp_path):
     checks = {"toolkit su": "summary", "toolkit list --j": "--json", "toolkit list pri": "prior_encoder",
               "toolkit train model/prior_encoder=vi": "vifs vits"}
-    lines = ['eval "$(toolkit completion bash)"']
-    for line in checks:
-        lines.append(f'COMP_LINE="{line}"; COMP_POINT=${{#COMP_LINE}}; _toolkit_complete; echo "${{COMPREPLY[*]}}"')
-    env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])}
-    result = subprocess.run(["bash", "-c", "\n".join(lines)], capture_output=True, text=True, timeout=120, env=env)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == list(checks.values())
+    assert complete("bash", checks, tmp_path) == [words.split() for words in checks.values()]
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="needs zsh")
+def test_zsh_completion_offers_whole_words_for_zsh_to_match(tmp_path):
+    offered = complete("zsh", ["toolkit su", "toolkit list --j", "toolkit train model/prior_encoder=vi"], tmp_path)
+    assert "summary" in offered[0] and "--json" in offered[1] and "list" not in offered[1]
+    assert {"model/prior_encoder=vifs", "model/prior_encoder=vits"} <= set(offered[2])
