@@ -39,26 +39,41 @@ def check_component_overrides(overrides: Sequence[str]) -> None:
             registry.get(kind, name)
 
 
-def compose_config(overrides: Sequence[str] = (), config_name: str = "config"):
-    """Compose the packaged config with ``overrides`` (for tools that are not Hydra apps).
+def compose_config(overrides: Sequence[str] = (), config_name: str = "config", config_dir: str | Path | None = None):
+    """Compose the packaged config with ``overrides`` (for tools that are not Hydra apps); ``config_dir``
+    adds a folder of configs, e.g. a recipe's ``conf`` with its experiment presets, as ``--config-dir`` does.
 
-    A composition error (unknown key, unknown option, unparsable override) is one :class:`ConfigError` line
-    that names the override and the valid choices."""
+    A composition error (unknown key, unknown option, unparsable override) and a key no packaged config
+    defines (:func:`toolkit.config_schema.check_keys`) are one :class:`ConfigError` line that names the
+    override or key and the valid choices."""
     from hydra import compose, initialize_config_module
     from hydra.errors import HydraException
 
+    from toolkit.config_schema import check_keys
     from toolkit.plugins import bootstrap
 
     bootstrap()
     check_component_overrides(overrides)
     overrides = list(overrides)
+    search = [config_dir_override(config_dir)] if config_dir is not None else []
     with initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3"):
         try:
-            return compose(config_name=config_name, overrides=overrides)
+            cfg = compose(config_name=config_name, overrides=search + overrides)
         except HydraException as exc:
             raise ConfigError(
-                composition_error(exc, overrides, lambda kept: compose(config_name=config_name, overrides=kept))
+                composition_error(exc, overrides, lambda kept: compose(config_name=config_name, overrides=search + kept))
             ) from None
+    check_keys(cfg, overrides)
+    return cfg
+
+
+def config_dir_override(config_dir: str | Path) -> str:
+    """The Hydra override that adds a folder of configs, e.g. a recipe's ``conf`` with its experiment presets."""
+    path = Path(config_dir).expanduser().resolve()
+    if not path.is_dir():
+        raise ConfigError(f"--config-dir {config_dir} is not a folder; pass a recipe's conf folder "
+                          "(e.g. recipes/dcase23_task7/conf)")
+    return f"hydra.searchpath=[file://{path}]"
 
 
 def composition_error(exc: Exception, overrides: Sequence[str], compose: Callable[[list[str]], Any]) -> str:
@@ -70,7 +85,7 @@ def composition_error(exc: Exception, overrides: Sequence[str], compose: Callabl
         options = list(exc.options or [])
         if not options:
             return f"no config '{exc.missing_cfg_file}' exists"
-        return f"unknown {group} option '{name}' ({group}={name}); choose one of: {', '.join(options)}" + _did_you_mean(
+        return f"unknown {group} option '{name}' ({group}={name}); choose one of: {', '.join(options)}" + did_you_mean(
             name, options, f"{group}="
         )
     if isinstance(exc, OverrideParseException):
@@ -90,7 +105,8 @@ def composition_error(exc: Exception, overrides: Sequence[str], compose: Callabl
     return " ".join(line.strip() for line in str(exc).split("Config search path:")[0].splitlines() if line.strip())
 
 
-def _did_you_mean(name: str, choices: Sequence[str], prefix: str = "") -> str:
+def did_you_mean(name: str, choices: Sequence[str], prefix: str = "") -> str:
+    """``"; did you mean <prefix><closest>?"`` for the choice closest to ``name``, or ``""``."""
     close = difflib.get_close_matches(name, choices, n=1)
     return f"; did you mean {prefix}{close[0]}?" if close else ""
 
@@ -106,11 +122,14 @@ def _unknown_key(key: str, cfg) -> str:
         node = node[parts[depth]]
         depth += 1
     where = ".".join(parts[:depth])
+    if depth == len(parts):  # the key exists: Hydra refused to merge new keys into its mapping
+        return (f"cannot add keys to '{key}' with a plain override: write ++{key}=VALUE to replace it, "
+                f"or +{key}.NAME=VALUE to add one key")
     if not isinstance(node, dict):
         return f"cannot set '{key}': '{where}' is a value, not a group of keys"
     label = f"'{where}'" + (f" ({node['name']})" if isinstance(node.get("name"), str) else "") if where else "the config"
     prefix = f"{where}." if where else ""
     keys = sorted(map(str, node))
     return f"unknown config key '{key}': {label} has no key '{parts[depth]}'; valid keys: {', '.join(keys)}" + (
-        _did_you_mean(parts[depth], keys, prefix)
+        did_you_mean(parts[depth], keys, prefix)
     )

@@ -16,6 +16,7 @@ FORBIDDEN = {
     "components": ("toolkit.models", "toolkit.bin", "toolkit.train"),
     "models": ("toolkit.bin", "toolkit.train"),
     "config.py": ("toolkit.bin", "toolkit.models", "toolkit.components"),
+    "config_schema.py": ("toolkit.bin", "toolkit.models", "toolkit.components"),
     "audition": ("toolkit.bin", "toolkit.train"),
 }
 

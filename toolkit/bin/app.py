@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from toolkit.config import CONFIG_MODULE, check_component_overrides
-from toolkit.errors import ComponentError, ToolkitError
+from toolkit.config import CONFIG_MODULE, check_component_overrides, compose_config
+from toolkit.config_schema import check_keys
+from toolkit.errors import ComponentError, ConfigError, ToolkitError
 from toolkit.log import stage_log_file
 
 logger = logging.getLogger("toolkit")
@@ -78,6 +79,7 @@ def hydra_app(task: Callable, stage: str | None = None, log_dir: Callable = expe
     def _run(cfg):
         with stage_log_file(stage, log_dir(cfg)):
             try:
+                check_keys(cfg, sys.argv[1:])
                 task(cfg)
             except ToolkitError as exc:
                 logger.error("%s", exc)
@@ -94,7 +96,8 @@ def hydra_app(task: Callable, stage: str | None = None, log_dir: Callable = expe
         try:
             bootstrap()
             check_component_overrides(argv)
-        except ComponentError as exc:
+            check_composition(argv, config_name)
+        except (ComponentError, ConfigError) as exc:
             return fail(str(exc))
         saved = sys.argv
         sys.argv = [saved[0] if saved else "toolkit"] + argv
@@ -107,6 +110,25 @@ def hydra_app(task: Callable, stage: str | None = None, log_dir: Callable = expe
         return 0
 
     return main
+
+
+def check_composition(argv: Sequence[str], config_name: str = "config") -> None:
+    """Compose ``argv``'s overrides (and ``--config-dir``) once before Hydra does, so that an unknown key or
+    option is one :class:`ConfigError` line naming the valid ones, not Hydra's report. Other Hydra flags
+    (``--cfg``, ``--help``, ...) are left to Hydra."""
+    overrides: list[str] = []
+    config_dir = None
+    args = iter(argv)
+    for arg in args:
+        if arg in ("--config-dir", "-cd"):
+            config_dir = next(args, None)
+        elif arg.startswith("--config-dir="):
+            config_dir = arg.partition("=")[2]
+        elif arg.startswith("-"):
+            return
+        else:
+            overrides.append(arg)
+    compose_config(overrides, config_name, config_dir)
 
 
 if __name__ == "__main__":

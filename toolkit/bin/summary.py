@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
 from toolkit.bin.app import command_parser, user_errors
 from toolkit.config import compose_config
-from toolkit.errors import ConfigError
 from toolkit.models.builder import build_discriminator, build_generator
 from toolkit.registry import MODEL_SLOTS, get_registry
 
@@ -47,15 +45,6 @@ def slot_components(model: DictConfig) -> dict[str, dict[str, str]]:
     return chosen
 
 
-def config_dir_override(config_dir: str) -> str:
-    """The Hydra override that adds a recipe's ``conf`` folder (its ``experiment/*.yaml`` presets)."""
-    path = Path(config_dir).expanduser().resolve()
-    if not path.is_dir():
-        raise ConfigError(f"--config-dir {config_dir} is not a folder; pass a recipe's conf folder "
-                          "(e.g. recipes/dcase23_task7/conf)")
-    return f"hydra.searchpath=[file://{path}]"
-
-
 def print_summary(summary: dict) -> None:
     print("components:")
     for slot, chosen in summary["components"].items():
@@ -78,8 +67,7 @@ def main(argv=None) -> int:
                         help="a recipe's conf folder, whose experiment presets +experiment=NAME selects")
     parser.add_argument("--json", action="store_true", help="print components, loss weights and counts as JSON")
     args = parser.parse_args(argv)
-    overrides = ([config_dir_override(args.config_dir)] if args.config_dir else []) + args.overrides
-    cfg = compose_config(overrides)
+    cfg = compose_config(args.overrides, config_dir=args.config_dir)
     summary = {
         "components": slot_components(cfg.model),
         "loss": OmegaConf.to_container(cfg.model.loss, resolve=True),

@@ -8,6 +8,7 @@ from typing import Any, Mapping
 import torch
 from torch import Tensor
 
+from toolkit.components.abs_prior_encoder import AbsPriorEncoder
 from toolkit.errors import ConfigError
 
 KL_REDUCTIONS = ("mean", "frames")
@@ -77,3 +78,14 @@ class LossWeights:
         if unknown:
             raise ConfigError(f"unknown key(s) {', '.join(unknown)} in model.loss; valid keys: {', '.join(sorted(known))}")
         return cls(**values)
+
+
+def zero_weight_warnings(weights: LossWeights, prior_encoder: AbsPriorEncoder, prior_name: str) -> list[str]:
+    """One line per loss the model computes but ``weights`` weighs at 0, so it trains nothing (e.g. the VIFS
+    prior's latent losses under the ``vits`` bundle's ``model.loss.latent: 0.0``)."""
+    lines = [f"model.loss.{name} is 0: the {name} loss is computed and logged but trains nothing"
+             for name in ("adv", "fm", "mel", "kl") if getattr(weights, name) == 0]
+    if weights.latent == 0 and type(prior_encoder).latent_losses is not AbsPriorEncoder.latent_losses:
+        lines.append(f"model.loss.latent is 0: the latent losses of prior_encoder '{prior_name}' are computed and "
+                     "logged but train nothing; give them a weight to train them (model=vifs: model.loss.latent=1.0)")
+    return lines

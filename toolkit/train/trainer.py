@@ -140,6 +140,10 @@ class Trainer:
         self.generator = build_generator(model_cfg).to(self.device)
         self.discriminator = build_discriminator(model_cfg).to(self.device)
         self.augmentation = build_augmentation(model_cfg).to(self.device)
+        if self.ctx.is_main:
+            for line in losses.zero_weight_warnings(self.weights, self.generator.prior_encoder,
+                                                    str(model_cfg.prior_encoder.name)):
+                logger.warning("%s", line)
 
         self.optim_g, self.sched_g = self._optimiser(self.generator)
         self.optim_d, self.sched_d = self._optimiser(self.discriminator)
