@@ -133,3 +133,11 @@ def _unknown_key(key: str, cfg) -> str:
     return f"unknown config key '{key}': {label} has no key '{parts[depth]}'; valid keys: {', '.join(keys)}" + (
         did_you_mean(parts[depth], keys, prefix)
     )
+
+
+def flatten(tree, prefix: str = "") -> dict[str, Any]:
+    """``{"a.b.c": leaf}`` for a nested dict such as a config as a container (a list is a leaf)."""
+    if not isinstance(tree, dict):
+        return {prefix: tree}
+    return {key: leaf for name, value in tree.items()
+            for key, leaf in flatten(value, f"{prefix}.{name}" if prefix else str(name)).items()}

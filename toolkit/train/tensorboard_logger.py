@@ -3,10 +3,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from omegaconf import OmegaConf
+
+from toolkit.config import flatten
 from toolkit.hookspecs import hookimpl
 
 #: scalars that TensorBoard's HPARAMS tab shows next to each run's hyperparameters
 HPARAM_METRICS = ("valid/mel", "valid/kl", "loss/g/mel")
+
+
+def hyperparameters(config: dict) -> dict[str, bool | int | float | str]:
+    """Every model, data and train setting of a resolved config and the seed, flat (``model.loss.mel``), as
+    TensorBoard's HPARAMS tab takes them: lists as their text, null as ``null``."""
+    flat = {"seed": config["seed"]}
+    for group in ("model", "data", "train"):
+        flat.update(flatten(config[group], group))
+    return {key: value if isinstance(value, (bool, int, float, str)) else "null" if value is None else str(value)
+            for key, value in flat.items()}
 
 
 class TensorBoardLogger:
@@ -17,13 +30,15 @@ class TensorBoardLogger:
 
         self.writer = SummaryWriter(log_dir=str(log_dir))
 
-    def log_run(self, step: int, config_yaml: str, hyperparameters: dict) -> None:
-        """At the start of a training process: the resolved config as text (tab TEXT, tag ``config``) and the
-        hyperparameters (tab HPARAMS, with the :data:`HPARAM_METRICS` as its metric columns)."""
+    @hookimpl
+    def toolkit_log_start(self, exp_dir, config, rank, world_size, step):
+        """The resolved config as text (tab TEXT, tag ``config``) and the hyperparameters (tab HPARAMS, with the
+        :data:`HPARAM_METRICS` as its metric columns), each time a training process starts."""
         from torch.utils.tensorboard.summary import hparams
 
-        self.writer.add_text("config", "\n".join("    " + line for line in config_yaml.splitlines()), step)
-        for summary in hparams(hyperparameters, dict.fromkeys(HPARAM_METRICS, 0.0)):
+        text = OmegaConf.to_yaml(OmegaConf.create(config))
+        self.writer.add_text("config", "\n".join("    " + line for line in text.splitlines()), step)
+        for summary in hparams(hyperparameters(config), dict.fromkeys(HPARAM_METRICS, 0.0)):
             self.writer.file_writer.add_summary(summary, step)
 
     @hookimpl

@@ -26,6 +26,7 @@ from tqdm import tqdm
 
 from toolkit.blocks.commons import slice_segments
 from toolkit.categories import CategorySet, dataset_categories
+from toolkit.config import flatten
 from toolkit.data.dataset import DEFAULT_PEAK, EpochLoader, SpectrogramDataset
 from toolkit.data.dump import check_dump, dump_manifest_path, stft_settings
 from toolkit.errors import ConfigError, DataError
@@ -47,24 +48,6 @@ logger = logging.getLogger(__name__)
 
 #: The model keys that shape the weights; the others (model.optim, model.loss) may change on resume.
 SHAPING_KEYS = (*MODEL_SLOTS, *SHARED_DIMENSIONS)
-
-
-def _flatten(tree, prefix: str) -> dict[str, object]:
-    """``{"a.b.c": leaf}`` for a nested dict (a list is a leaf)."""
-    if not isinstance(tree, dict):
-        return {prefix: tree}
-    return {key: leaf for name, value in tree.items() for key, leaf in _flatten(value, f"{prefix}.{name}").items()}
-
-
-def hyperparameters(cfg: DictConfig) -> dict[str, bool | int | float | str]:
-    """Every resolved model, data and train setting and the seed, flat (``model.loss.mel``), as TensorBoard's
-    HPARAMS tab takes them: lists as their text, null as ``null``."""
-    tree = OmegaConf.to_container(cfg, resolve=True)
-    flat = {"seed": tree["seed"]}
-    for group in ("model", "data", "train"):
-        flat.update(_flatten(tree[group], group))
-    return {key: value if isinstance(value, (bool, int, float, str)) else "null" if value is None else str(value)
-            for key, value in flat.items()}
 
 
 def check_manifest_categories(manifest: Path, entries: list[dict], categories: CategorySet) -> None:
@@ -233,8 +216,8 @@ class Trainer:
     def _model_changes(self, saved_model: DictConfig) -> dict[str, tuple]:
         """``{key: (saved, now)}`` for each model setting that differs from the checkpoint's; raises a
         :class:`ConfigError` when one shapes the model (a slot node or a shared dimension)."""
-        saved = _flatten(OmegaConf.to_container(saved_model), "model")
-        now = _flatten(OmegaConf.to_container(self.cfg.model), "model")
+        saved = flatten(OmegaConf.to_container(saved_model), "model")
+        now = flatten(OmegaConf.to_container(self.cfg.model), "model")
         changes = {key: (saved.get(key), now.get(key)) for key in sorted(saved.keys() | now.keys())
                    if saved.get(key) != now.get(key)}
         shaping = [key for key in changes if key.split(".")[1] in SHAPING_KEYS]
@@ -498,7 +481,6 @@ class Trainer:
             return None
         atomic_write_text(self.exp_dir / "config.yaml", OmegaConf.to_yaml(self.cfg))
         tensorboard = TensorBoardLogger(self.exp_dir / "tensorboard")
-        tensorboard.log_run(self.step, OmegaConf.to_yaml(self.cfg, resolve=True), hyperparameters(self.cfg))
         manager = get_plugin_manager()
         manager.register(tensorboard)
         try:
