@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("dataset_dir", help="dataset folder in the DCASE layout (<Category>/<clip>.wav)")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides for the recipe (e.g. model.* sizes)")
     parser.add_argument("--steps", type=int, default=600, help="training steps (the CPU budget)")
-    parser.add_argument("--experiment", default="vifs_demo", help="recipe preset conf/experiment/NAME.yaml")
+    parser.add_argument("--experiment", default="vifs_demo", help="recipe preset conf/experiment/NAME.yaml (recipes/TEMPLATE/conf)")
     parser.add_argument("--clips-per-category", type=int, default=20, help="generated clips per category and seed")
     parser.add_argument("--seeds", type=int, nargs="+", default=[1234, 4321], help="generation seeds")
     parser.add_argument("--noise-scale", type=float, default=None, help="generation noise scale [the experiment's generate.noise_scale]")

@@ -72,7 +72,7 @@ def config_dir_override(config_dir: str | Path) -> str:
     path = Path(config_dir).expanduser().resolve()
     if not path.is_dir():
         raise ConfigError(f"--config-dir {config_dir} is not a folder; pass a recipe's conf folder "
-                          "(e.g. recipes/dcase23_task7/conf)")
+                          "(e.g. recipes/TEMPLATE/conf)")
     return f"hydra.searchpath=[file://{path}]"
 
 

@@ -1,5 +1,6 @@
-"""Every recipe preset (recipes/dcase23_task7/conf/experiment/*.yaml) composes as run.sh composes it
-(``--config-dir conf +experiment=NAME``) and builds its model."""
+"""Every recipe preset (recipes/TEMPLATE/conf/experiment/*.yaml, shared by every recipe, and a recipe's own
+conf/experiment/*.yaml) composes as the template composes it (``hydra.searchpath=[...] +experiment=NAME``) and
+builds its model."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,25 +13,28 @@ from toolkit.models.builder import build_discriminator, build_generator
 from toolkit.plugins import bootstrap
 from toolkit.registry import MODEL_SLOTS
 
-CONF = Path(__file__).resolve().parents[2] / "recipes" / "dcase23_task7" / "conf"
-PRESETS = sorted(path.stem for path in (CONF / "experiment").glob("*.yaml"))
+RECIPES = Path(__file__).resolve().parents[2] / "recipes"
+TEMPLATE_CONF = RECIPES / "TEMPLATE" / "conf"
+PRESETS = sorted((path.parents[1], path.stem) for path in RECIPES.glob("*/conf/experiment/*.yaml"))
 
 
-def test_the_recipe_has_presets():
-    assert {"vifs", "vifs_demo", "vits"} <= set(PRESETS)
+def test_the_template_has_presets():
+    assert {("vifs", TEMPLATE_CONF), ("vifs_demo", TEMPLATE_CONF), ("vits", TEMPLATE_CONF)} <= \
+        {(name, conf) for conf, name in PRESETS}
 
 
-def compose_preset(preset: str, *overrides: str):
-    """The config run.sh composes for ``--experiment PRESET OVERRIDES...``."""
+def compose_preset(preset: str, *overrides: str, conf: Path = TEMPLATE_CONF):
+    """The config run.sh composes for ``--experiment PRESET OVERRIDES...`` in a recipe whose conf is ``conf``."""
+    searchpath = ",".join(dict.fromkeys(f"file://{path}" for path in (conf, TEMPLATE_CONF)))
     bootstrap()
     with initialize_config_module(config_module="toolkit.conf", version_base="1.3"):
         return compose(config_name="config",
-                       overrides=[f"hydra.searchpath=[file://{CONF}]", f"+experiment={preset}", *overrides])
+                       overrides=[f"hydra.searchpath=[{searchpath}]", f"+experiment={preset}", *overrides])
 
 
-@pytest.mark.parametrize("preset", PRESETS)
-def test_preset_composes_and_builds(preset, hydra_restore_singletons):
-    cfg = compose_preset(preset)
+@pytest.mark.parametrize("conf, preset", PRESETS, ids=[f"{conf.parent.name}/{name}" for conf, name in PRESETS])
+def test_preset_composes_and_builds(conf, preset, hydra_restore_singletons):
+    cfg = compose_preset(preset, conf=conf)
     for slot in MODEL_SLOTS:
         assert "name" in cfg.model[slot], (preset, slot)
     for key in ("data", "train", "generate", "score", "select"):
@@ -42,7 +46,7 @@ def test_preset_composes_and_builds(preset, hydra_restore_singletons):
         assert cfg.model.size == "tiny" and cfg.model.hidden_channels == 32 and cfg.train.max_steps == 600
         assert cfg.model.prior_encoder.inference_latent == "category"
         assert cfg.model.optim.learning_rate == 1e-3 and cfg.generate.noise_scale == 1.5
-    else:
+    elif preset in ("vifs", "vits"):
         assert cfg.model.prior_encoder.name == preset
 
 

@@ -21,14 +21,27 @@ def recipe_env() -> dict:
     return env
 
 
+def copy_recipe(root: Path, name: str) -> Path:
+    """A private copy of ``recipes/<name>`` under ``root`` (its data/, dump/ and exp/ land there), with the
+    repository's utils/ and recipe template linked as the copy's links expect."""
+    (root / "utils").symlink_to(REPO / "utils")
+    (root / "recipes").mkdir()
+    (root / "recipes" / "TEMPLATE").symlink_to(REPO / "recipes" / "TEMPLATE")
+    shutil.copytree(REPO / "recipes" / name, root / "recipes" / name, symlinks=True,
+                    ignore=shutil.ignore_patterns("data", "dump", "exp", "downloads"))
+    return root / "recipes" / name
+
+
 @pytest.fixture(scope="module")
 def recipe(tmp_path_factory) -> Path:
-    """A private copy of the recipe folder (its data/, dump/ and exp/ land there)."""
-    root = tmp_path_factory.mktemp("repo")
-    (root / "utils").symlink_to(REPO / "utils")
-    shutil.copytree(REPO / "recipes" / "dcase23_task7", root / "recipes" / "dcase23_task7", symlinks=True,
-                    ignore=shutil.ignore_patterns("data", "dump", "exp", "downloads"))
-    return root / "recipes" / "dcase23_task7"
+    """A private copy of the DCASE 2023 recipe."""
+    return copy_recipe(tmp_path_factory.mktemp("repo"), "dcase23_task7")
+
+
+@pytest.fixture(scope="module")
+def custom_recipe(tmp_path_factory) -> Path:
+    """A private copy of the recipe for your own sound library."""
+    return copy_recipe(tmp_path_factory.mktemp("repo"), "custom")
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,5 @@
-"""Your own sounds through the whole recipe: a folder of three non-DCASE categories, 2-s clips at 16 kHz
-(resampled to 22,050 Hz at preparation), stages 0-7 with the tiny model, then a listening page."""
+"""Your own sounds through their recipe (recipes/custom): a folder of three non-DCASE categories, 2-s clips at
+16 kHz (resampled to 22,050 Hz at preparation), stages 0-7 with the tiny model, then a listening page."""
 from __future__ import annotations
 
 import json
@@ -31,10 +31,10 @@ def own_sounds(root, clips: int = 8, rate: int = 16000, seconds: float = 2.0):
     return root
 
 
-def test_own_categories_through_stages_0_to_7(recipe, run_recipe, tmp_path):
+def test_own_categories_through_stages_0_to_7(custom_recipe, run_recipe, tmp_path):
     source = own_sounds(tmp_path / "my_sounds")
     result = run_recipe(
-        recipe, "--tag", "own", "--dataset", str(source), *TINY_OVERRIDES,
+        custom_recipe, "--tag", "own", "--dataset", str(source), *TINY_OVERRIDES,
         "data.clip_samples=44100", "data.valid_fraction=0.25",
         "train.batch_size=4", "train.num_workers=0", "train.max_steps=2", "train.checkpoint_interval=2",
         "train.valid_interval=null", "train.log_interval=1", "generate.clips_per_category=3",
@@ -42,9 +42,9 @@ def test_own_categories_through_stages_0_to_7(recipe, run_recipe, tmp_path):
         "score.cache_dir=null", timeout=1200,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert (recipe / "data" / "my_sounds" / "categories.txt").read_text().splitlines() == NAMES
+    assert (custom_recipe / "data" / "my_sounds" / "categories.txt").read_text().splitlines() == NAMES
 
-    exp = recipe / "exp" / "own"
+    exp = custom_recipe / "exp" / "own"
     (gen,) = exp.glob("gen_last_*")
     assert sorted(p.name for p in (gen / "audio").iterdir()) == NAMES
     assert not (gen / "generated_audio").exists()  # the snake_case copy is for the DCASE scorer only

@@ -16,7 +16,7 @@ import toolkit.bin
 from toolkit.bin import cli, list_components, summary
 from toolkit.registry import KINDS
 
-RECIPE_CONF = Path(__file__).resolve().parents[2] / "recipes" / "dcase23_task7" / "conf"
+RECIPE_CONF = Path(__file__).resolve().parents[2] / "recipes" / "TEMPLATE" / "conf"
 BIN_MODULES = sorted(module.name for module in pkgutil.iter_modules(toolkit.bin.__path__))
 
 

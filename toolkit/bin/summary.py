@@ -1,8 +1,8 @@
 """``toolkit summary [--config-dir DIR] [OVERRIDES...] [--json]``: the composed model: the component chosen
 for each slot, the loss weights and the parameter counts.
 
-A recipe's experiment presets compose as in its stages, e.g. from recipes/dcase23_task7:
-    toolkit summary --config-dir conf +experiment=vifs_demo
+A recipe's experiment presets compose as in its stages, e.g. the presets every recipe shares (recipes/TEMPLATE):
+    toolkit summary --config-dir recipes/TEMPLATE/conf +experiment=vifs_demo
 """
 from __future__ import annotations
 

@@ -26,7 +26,6 @@ from tqdm import tqdm
 
 from toolkit.blocks.commons import slice_segments
 from toolkit.categories import CategorySet, dataset_categories
-from toolkit.config import flatten
 from toolkit.data.dataset import DEFAULT_PEAK, EpochLoader, SpectrogramDataset
 from toolkit.data.dump import check_dump, dump_manifest_path, stft_settings
 from toolkit.errors import ConfigError, DataError
@@ -35,8 +34,8 @@ from toolkit.fileio import atomic_write_text
 from toolkit.models import losses
 from toolkit.models.builder import build_augmentation, build_discriminator, build_generator
 from toolkit.plugins import get_plugin_manager
-from toolkit.registry import MODEL_SLOTS, SHARED_DIMENSIONS
 from toolkit.train.checkpoint import CheckpointManager, saved_config
+from toolkit.train.compat import setting_changes, shapes_model
 from toolkit.train.distributed import DistributedContext
 from toolkit.train.images import mel_images
 from toolkit.train.nonfinite import NonFiniteGuard, UpdateSnapshot
@@ -46,8 +45,6 @@ from toolkit.train.tensorboard_logger import TensorBoardLogger
 
 logger = logging.getLogger(__name__)
 
-#: The model keys that shape the weights; the others (model.optim, model.loss) may change on resume.
-SHAPING_KEYS = (*MODEL_SLOTS, *SHARED_DIMENSIONS)
 
 
 def check_manifest_categories(manifest: Path, entries: list[dict], categories: CategorySet) -> None:
@@ -216,11 +213,8 @@ class Trainer:
     def _model_changes(self, saved_model: DictConfig) -> dict[str, tuple]:
         """``{key: (saved, now)}`` for each model setting that differs from the checkpoint's; raises a
         :class:`ConfigError` when one shapes the model (a slot node or a shared dimension)."""
-        saved = flatten(OmegaConf.to_container(saved_model), "model")
-        now = flatten(OmegaConf.to_container(self.cfg.model), "model")
-        changes = {key: (saved.get(key), now.get(key)) for key in sorted(saved.keys() | now.keys())
-                   if saved.get(key) != now.get(key)}
-        shaping = [key for key in changes if key.split(".")[1] in SHAPING_KEYS]
+        changes = setting_changes(OmegaConf.to_container(saved_model), OmegaConf.to_container(self.cfg.model), "model")
+        shaping = [key for key in changes if shapes_model(key)]
         if shaping:
             listed = "; ".join(f"{key}: {changes[key][0]} in the checkpoint, {changes[key][1]} now" for key in shaping)
             raise ConfigError(
