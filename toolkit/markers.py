@@ -10,7 +10,8 @@ What a difference means depends on the stage's output (:data:`POLICIES`):
   ``--force true`` (a new tag trains a new experiment); a smaller ``train.max_steps``/``train.epochs`` too.
   Anything else (``model.optim.*``, ``model.loss.*``, a larger ``train.max_steps``) resumes the training,
   logged.
-- ``rerun`` (select): a change runs the stage again, logged.
+- ``keep`` (select: its result is chosen once, and rescoring must not reselect): a change is logged and the
+  stage stays done; ``--force true`` runs it again.
 
 Settings hashed into a folder's name (the tag, ``gen_*``, ``score_*``) never reach a marker comparison: other
 settings name another folder.
@@ -32,7 +33,7 @@ POLICIES = {
     "prepare": (("data",), "data"),
     "dump": (("data",), "data"),
     "train": (("model", "data", "train"), "train"),
-    "select": (("generate", "score", "select"), "rerun"),
+    "select": (("generate", "score", "select"), "keep"),
 }
 #: training lengths a resumed training may raise but not lower
 LENGTHS = ("train.max_steps", "train.epochs")
@@ -89,6 +90,10 @@ def must_run(stage: str, marker: Path, settings: dict, force: bool = False) -> b
         _check_training(marker, changes)
     elif policy == "data" and changes and not force:
         raise ConfigError(f"{marker} was made with other settings: {_listed(changes)}; {DATA_ADVICE}")
+    elif policy == "keep" and changes and not force:
+        logger.info("%s was made with other settings: %s; kept (--force true runs the stage again)",
+                    marker, _listed(changes))
+        return False
     verb = "resuming" if policy == "train" else "running again"
     for key, (before, after) in changes.items():
         logger.info("%s: %s with %s=%s (it was %s)", marker, verb, key, after, before)

@@ -68,13 +68,14 @@ def test_data_stages_refuse_other_settings_unless_forced(tmp_path):
     assert must_run("prepare", marker, other, force=True)
 
 
-def test_selection_runs_again_when_its_settings_change(tmp_path, caplog):
+def test_selection_is_kept_when_its_settings_change(tmp_path, caplog):
+    """Rescoring with other score.* settings must not reselect; --force true does."""
     marker = tmp_path / ".select.done"
     marker.write_text(encode({"select": {"noise_scales": [1.0]}}))
-    assert not must_run("select", marker, {"select": {"noise_scales": [1.0]}})
     with caplog.at_level(logging.INFO):
-        assert must_run("select", marker, {"select": {"noise_scales": [0.5, 1.0]}})
-    assert "running again with select.noise_scales=[0.5, 1.0] (it was [1.0])" in caplog.text
+        assert not must_run("select", marker, {"select": {"noise_scales": [0.5, 1.0]}})
+    assert "select.noise_scales=[1.0] (now [0.5, 1.0]); kept (--force true runs the stage again)" in caplog.text
+    assert must_run("select", marker, {"select": {"noise_scales": [0.5, 1.0]}}, force=True)
 
 
 def test_a_marker_of_an_older_recipe_counts_as_done(tmp_path, caplog):
