@@ -198,3 +198,10 @@ def test_offline_stage_0_points_to_the_demo_set(recipe, recipe_env):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1, result.stderr
     assert "--dataset demo" in result.stderr.strip().splitlines()[-1]
+
+
+def test_the_custom_recipe_needs_a_library(custom_recipe, run_recipe, tmp_path):
+    for args, message in (([], "--dataset DIR is required"), (["--dataset", str(tmp_path / "missing")], "no such folder")):
+        result = run_recipe(custom_recipe, *args)
+        assert result.returncode == 1 and message in result.stderr.strip().splitlines()[-1], result.stderr
+    assert not (custom_recipe / "data").exists() and not (custom_recipe / "exp").exists()
