@@ -1,11 +1,12 @@
 """Shared fixtures: the reference data in ../shared/data (skipped where absent), a local HTTP server, a
-headless Chromium, and torch thread hygiene."""
+headless Chromium, torch thread hygiene, and a guard that the suite leaves no files in the checkout."""
 from __future__ import annotations
 
 import functools
 import http.server
 import os
 import shutil
+import subprocess
 import threading
 from pathlib import Path
 
@@ -16,6 +17,35 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("FOLEY_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+_UNTRACKED_AT_START = pytest.StashKey[set | None]()
+
+
+def _untracked_files() -> set[str] | None:
+    """Files in the checkout that git neither tracks nor ignores (None outside a git checkout)."""
+    try:
+        listed = subprocess.run(["git", "ls-files", "--others", "--exclude-standard"], cwd=REPO_ROOT,
+                                capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return set(listed.stdout.splitlines())
+
+
+def pytest_sessionstart(session):
+    session.config.stash[_UNTRACKED_AT_START] = _untracked_files()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run when tests wrote files into the checkout (logs, data, outputs belong in tmp_path)."""
+    before = session.config.stash.get(_UNTRACKED_AT_START, None)
+    after = _untracked_files()
+    if before is None or after is None:
+        return
+    left = sorted(after - before)
+    if left:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"tests left {len(left)} file(s) in the checkout: {', '.join(left[:10])}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")

@@ -51,6 +51,7 @@ def data_dir(tmp_path_factory) -> Path:
 
 def data_overrides(root: Path) -> list[str]:
     return [
+        f"++data.data_dir={root}",  # the dataset stages' log folder (<data_dir>/logs), never the working directory
         f"++data.train_manifest={root / 'manifests' / 'train.jsonl'}",
         f"++data.valid_manifest={root / 'manifests' / 'valid.jsonl'}",
         f"++data.dump_dir={root / 'dump'}",
