@@ -27,8 +27,13 @@ def copy_recipe(root: Path, name: str) -> Path:
     (root / "utils").symlink_to(REPO / "utils")
     (root / "recipes").mkdir()
     (root / "recipes" / "TEMPLATE").symlink_to(REPO / "recipes" / "TEMPLATE")
-    shutil.copytree(REPO / "recipes" / name, root / "recipes" / name, symlinks=True,
-                    ignore=shutil.ignore_patterns("data", "dump", "exp", "downloads"))
+    source = REPO / "recipes" / name
+    outputs = {"data", "dump", "exp", "downloads"}  # the recipe's own outputs, not conf/data/
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        return outputs & set(names) if Path(folder) == source else set()
+
+    shutil.copytree(source, root / "recipes" / name, symlinks=True, ignore=ignore)
     return root / "recipes" / name
 
 
@@ -44,12 +49,19 @@ def custom_recipe(tmp_path_factory) -> Path:
     return copy_recipe(tmp_path_factory.mktemp("repo"), "custom")
 
 
+@pytest.fixture(scope="module")
+def esc50_recipe(tmp_path_factory) -> Path:
+    """A private copy of the ESC-50 recipe."""
+    return copy_recipe(tmp_path_factory.mktemp("repo"), "esc50")
+
+
 @pytest.fixture(scope="session")
 def run_recipe(recipe_env):
-    """``run_recipe(recipe, *args, timeout=...)``: run ./run.sh there and capture its output."""
+    """``run_recipe(recipe, *args, timeout=..., env=...)``: run ./run.sh there (in ``recipe_env`` unless
+    ``env`` is given) and capture its output."""
 
-    def run(recipe: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-        return subprocess.run(["./run.sh", *args], cwd=recipe, env=recipe_env, capture_output=True, text=True,
+    def run(recipe: Path, *args: str, timeout: float = 300, env: dict | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run(["./run.sh", *args], cwd=recipe, env=env or recipe_env, capture_output=True, text=True,
                               timeout=timeout)
 
     return run
