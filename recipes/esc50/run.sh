@@ -19,7 +19,8 @@ corpus_dataset() {
         local names
         read -r -a names <<< "${categories//,/ }"
         [ ${#names[@]} -gt 0 ] || fail "--categories '${categories}' names no class"
-        named_overrides=("data.categories=[$(IFS=,; echo "${names[*]}")]")
+        # sorted: the ids follow ESC-50's order anyway, so one subset gets one tag however it is written
+        named_overrides=("data.categories=[$(sorted_lines "${names[@]}" | paste -sd, -)]")
         # a subset is a dataset of its own (data/esc50_<names>/): subsets never share prepared data
         dataset_name+=_$(sorted_lines "${names[@]}" | paste -sd- - | tr -c 'A-Za-z0-9._\n-' '_')
         [ ${#dataset_name} -le 60 ] || dataset_name=esc50_$(short_hash "${dataset_name}")

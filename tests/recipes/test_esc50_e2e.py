@@ -79,7 +79,7 @@ def test_a_subset_names_its_data_folder_and_experiment(esc50_recipe, run_recipe,
         return result.stderr.split("experiment ", 1)[1].split(", stages", 1)[0]
 
     assert names() == "vifs_esc50: exp/vifs_esc50 (dataset esc50"
-    assert names("--categories", "rain dog") == ("vifs_esc50_data.categories-_rain_dog_: "
-                                                 "exp/vifs_esc50_data.categories-_rain_dog_ (dataset esc50_dog-rain")
-    assert not (esc50_recipe / "exp" / "vifs_esc50_data.categories-_rain_dog_").exists()
+    subset = "vifs_esc50_data.categories-_dog_rain_: exp/vifs_esc50_data.categories-_dog_rain_ (dataset esc50_dog-rain"
+    assert names("--categories", "rain dog") == names("--categories", "dog,rain") == subset
+    assert not (esc50_recipe / "exp" / "vifs_esc50_data.categories-_dog_rain_").exists()
     assert not (esc50_recipe / "data" / "esc50_dog-rain").exists()
