@@ -13,8 +13,9 @@
 #                                #                    Python stage gets them; they do not name the experiment
 #                                #   named_overrides  from its options (data.categories=[...]): handled like
 #                                #                    command-line overrides, so they name the experiment
-#   corpus_obtain() { ... }      # stage 0: put the corpus at "$1" (data/<dataset_name>/source) in the
-#                                # <Category>/<clip> layout, or `fail` with one line saying what to do
+#   corpus_obtain() { ... }      # stage 0: put the corpus at "$1" (data/<dataset_name>/source): category
+#                                # folders, or a table that corpus_overrides describe (data.table.*); or
+#                                # `fail` with one line saying what to do
 #   foley_run "$@"               # parses the options and runs the selected stages
 #
 # A library of your own (a folder of category folders, or of a metadata table with data.table.* overrides):
