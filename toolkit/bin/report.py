@@ -23,7 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     from toolkit.report.gallery import write_report
 
     args = parser().parse_args(argv)
-    with stage_log_file("report", args.exp_dir / "logs"):
+    # no log folder conjured into a mistyped experiment path: write_report then names the missing folder
+    with stage_log_file("report", args.exp_dir / "logs" if args.exp_dir.is_dir() else None):
         index = write_report(args.exp_dir, args.out, args.real, args.clips)
     print(index)
     return 0

@@ -169,6 +169,7 @@ def test_missing_experiment_is_one_clear_error(tmp_path, capsys):
         read_experiment(tmp_path / "nope")
     assert main([str(tmp_path / "nope")]) == 2
     assert "experiment folder" in capsys.readouterr().err
+    assert not (tmp_path / "nope").exists()  # the stage log did not create the folder it then reports missing
 
 
 def test_cli_out_option(experiment, tmp_path, capsys, clip_writer):
