@@ -1,7 +1,6 @@
 """benchmarks/learning.py end to end for two steps on a tiny synthetic set (the real run is a benchmark)."""
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -12,18 +11,9 @@ from toolkit.models.presets import TINY_OVERRIDES
 
 pytestmark = pytest.mark.slow
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
-
-def _load(name: str = "learning"):
-    spec = importlib.util.spec_from_file_location(f"{name}_benchmark", BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_verdict_needs_an_improvement_larger_than_the_seed_spread():
-    learning = _load()
+def test_verdict_needs_an_improvement_larger_than_the_seed_spread(load_benchmark):
+    learning = load_benchmark("learning")
     floor = {"fad": 1.0, "kad": 0.0}
     untrained = [{"fad": 10.0, "kad": 5.0}, {"fad": 12.0, "kad": 5.2}]
     trained = [{"fad": 4.0, "kad": 4.9}, {"fad": 5.0, "kad": 5.1}]
@@ -33,8 +23,8 @@ def test_verdict_needs_an_improvement_larger_than_the_seed_spread():
     assert result["kad"]["improvement"] == pytest.approx(0.1) and not result["kad"]["passed"]  # spread 0.2
 
 
-def test_learning_benchmark_runs_on_a_tiny_synthetic_set(tmp_path):
-    learning = _load()
+def test_learning_benchmark_runs_on_a_tiny_synthetic_set(tmp_path, load_benchmark):
+    learning = load_benchmark("learning")
     dataset = synthesise_dataset(tmp_path / "clips", clips_per_category=4, seed=3)
     out = tmp_path / "learning.json"
     args = [str(dataset), "--steps", "2", "--clips-per-category", "2", "--seeds", "1", "2",
@@ -52,7 +42,7 @@ def test_learning_benchmark_runs_on_a_tiny_synthetic_set(tmp_path):
     assert "Real clips from" in Path(result["report"]).read_text()  # the report shows the hold-out beside
 
     # the diagnostics script on the same experiment: every checkpoint, every category, both latents
-    diagnostics = _load("learning_diagnostics")
+    diagnostics = load_benchmark("learning_diagnostics")
     report = tmp_path / "diagnostics.json"
     assert diagnostics.main([str(tmp_path / "work" / "exp" / "learning"), "--clips", "2", "--split", "train",
                             "--out", str(report)]) == 0

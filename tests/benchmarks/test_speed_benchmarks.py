@@ -1,29 +1,18 @@
 """The speed benchmarks end to end at a tiny size: every section of their JSON (the real runs are benchmarks)."""
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
 from toolkit.models.presets import TINY_OVERRIDES
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"{name}_benchmark", BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_inference_benchmark_times_variants_and_the_whole_path(tmp_path):
+def test_inference_benchmark_times_variants_and_the_whole_path(tmp_path, load_benchmark):
     out = tmp_path / "inference.json"
     args = ["--threads", "1", "--variants", "bf16", "--repeats", "1", "--path-clips", "1", "--out", str(out),
             *TINY_OVERRIDES]
-    assert _load("inference").main(args) == 0
+    assert load_benchmark("inference").main(args) == 0
     result = json.loads(out.read_text())
     per_clip = result["per_clip"]["threads_1"]
     assert set(per_clip) == {"fp32", "bf16"} and per_clip["fp32"]["speedup_vs_fp32_eager"] == 1.0
@@ -35,11 +24,11 @@ def test_inference_benchmark_times_variants_and_the_whole_path(tmp_path):
 
 
 @pytest.mark.slow
-def test_bf16_training_benchmark_compares_the_mel_loss_of_two_recipe_runs(tmp_path):
+def test_bf16_training_benchmark_compares_the_mel_loss_of_two_recipe_runs(tmp_path, load_benchmark):
     out = tmp_path / "bf16_training.json"
     args = ["--steps", "3", "--window", "2", "3", "--work", str(tmp_path / "work"), "--out", str(out), "--",
             "--demo-clips-per-category", "2", "train.batch_size=4"]
-    assert _load("bf16_training").main(args) == 0
+    assert load_benchmark("bf16_training").main(args) == 0
     result = json.loads(out.read_text())
     for precision in ("fp32", "bf16"):
         run = result["runs"][precision]
